@@ -1,0 +1,1 @@
+"""AWS CDK constructs for AWS Clean Rooms ML audience exports."""
