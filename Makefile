@@ -1,0 +1,55 @@
+# Two commands for a fresh machine (see README): `make deploy` and `make test`.
+# Everything else here is the set-up they share.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# The example app is synthesized and deployed for this region; no AWS account is contacted.
+export CDK_DEFAULT_REGION ?= us-east-1
+export CDK_DEFAULT_ACCOUNT ?= 111122223333
+STACK ?= AudienceExportExample
+CDK := $(CURDIR)/node_modules/.bin/cdk
+
+.PHONY: deploy destroy synth test lint typecheck bench setup clean
+
+## Main job: synthesize app.py, then deploy it to the embedded Clean Rooms ML endpoint.
+deploy: setup
+	$(CDK) synth --quiet $(CDK_ARGS)
+	$(BIN)/python -m cdk_cleanrooms_ml.local deploy --app-dir cdk.out --stack $(STACK)
+
+destroy: setup
+	$(BIN)/python -m cdk_cleanrooms_ml.local destroy --app-dir cdk.out --stack $(STACK)
+
+synth: setup
+	$(CDK) synth --quiet $(CDK_ARGS)
+
+## Tests: every gate, then the whole suite (unit, template, e2e, packaging).
+test: setup lint typecheck
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy constructs/cdk_cleanrooms_ml lambda/audience_export app.py
+
+setup: $(VENV)/.deps node_modules/.deps
+	@# Re-linked every run: the strict editable install is a symlink tree, new modules need it.
+	@$(BIN)/pip install --quiet --no-deps --no-build-isolation -e . --config-settings editable_mode=strict \
+		>$(VENV)/relink.log 2>&1 || { cat $(VENV)/relink.log; exit 1; }
+
+$(VENV)/.deps: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]' --config-settings editable_mode=strict
+	touch $@
+
+node_modules/.deps: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf cdk.out build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .local-deploy
