@@ -34,8 +34,9 @@ PHYSICAL_ID_MAX_BYTES: Final = 1024
 # U+FFFF (emoji) are outside it; lone surrogates cannot be sent as UTF-8 at all.
 _NAME_CHARS: Final = re.compile("[\t\u0020-\ud7ff\ue000-\ufffd]*")
 _DESCRIPTION_CHARS: Final = re.compile("[\t\r\n\u0020-\ud7ff\ue000-\ufffd]*")
-# Java's \s (in the model's "(?!\s*$)") is ASCII-only.
-_JAVA_BLANK: Final = re.compile("[ \t\n\x0b\f\r]*")
+# Java's \s (in the model's "(?!\s*$)") is ASCII-only, and Java's $ also matches before one
+# final line terminator (so "  \u2028" is blank to the service).
+_JAVA_BLANK: Final = re.compile("[ \t\n\x0b\f\r]*(?:\r\n|[\n\r\u0085\u2028\u2029])?")
 _JOB_ARN: Final = re.compile(
     r"arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:audience-generation-job/[-a-zA-Z0-9_/.]+"
 )
@@ -77,8 +78,8 @@ def check_name(value: str, field: str = "name") -> str:
     if bad is not None:
         raise RuleError(
             field,
-            f"character {_describe(bad)} is not allowed "
-            "(tab and U+0020-U+D7FF, U+E000-U+FFFD only; no emoji or other characters above U+FFFF)",
+            f"character {_describe(bad)} is not allowed (tab and U+0020-U+D7FF, "
+            "U+E000-U+FFFD only; no emoji or other characters above U+FFFF)",
         )
     if _JAVA_BLANK.fullmatch(value):
         raise RuleError(field, "must not be blank")
@@ -104,8 +105,8 @@ def check_job_arn(value: str, field: str = "audience_generation_job_arn") -> str
     if not _JOB_ARN.fullmatch(value):
         raise RuleError(
             field,
-            f"{value[:80]!r} is not an audience generation job ARN "
-            "(arn:<partition>:cleanrooms-ml:<region>:<12-digit account>:audience-generation-job/<id>)",
+            f"{value[:80]!r} is not an audience generation job ARN (arn:<partition>:"
+            "cleanrooms-ml:<region>:<12-digit account>:audience-generation-job/<id>)",
         )
     return value
 
@@ -225,14 +226,18 @@ def parse_properties(raw: object) -> ExportProperties:
     if not isinstance(raw, Mapping):
         _reject("ResourceProperties", raw, "an object")
     _check_keys(raw, ALLOWED_KEYS, "")
-    job_arn = check_job_arn(parse_str(_required(raw, KEY_JOB_ARN, KEY_JOB_ARN), KEY_JOB_ARN), KEY_JOB_ARN)
+    job_arn = check_job_arn(
+        parse_str(_required(raw, KEY_JOB_ARN, KEY_JOB_ARN), KEY_JOB_ARN), KEY_JOB_ARN
+    )
     size = _required(raw, KEY_SIZE, KEY_SIZE)
     if not isinstance(size, Mapping):
         _reject(KEY_SIZE, size, "an object with Type and Value")
     _check_keys(size, ALLOWED_SIZE_KEYS, f"{KEY_SIZE}.")
     type_field = f"{KEY_SIZE}.{KEY_SIZE_TYPE}"
     value_field = f"{KEY_SIZE}.{KEY_SIZE_VALUE}"
-    size_type = check_size_type(parse_str(_required(size, KEY_SIZE_TYPE, type_field), type_field), type_field)
+    size_type = check_size_type(
+        parse_str(_required(size, KEY_SIZE_TYPE, type_field), type_field), type_field
+    )
     size_value = check_size_value(
         size_type, parse_int(_required(size, KEY_SIZE_VALUE, value_field), value_field), value_field
     )
@@ -265,7 +270,9 @@ _NAME_SAFE: Final = re.compile(r"[^A-Za-z0-9]+")
 _HASH_CHARS: Final = 8
 
 
-def default_name(seed: str, *, job_arn: str, size_type: str, size_value: object, description: str | None) -> str:
+def default_name(
+    seed: str, *, job_arn: str, size_type: str, size_value: object, description: str | None
+) -> str:
     """A deterministic, valid export name for a resource that has none.
 
     ``seed`` says where the resource lives (the construct path, or the stack and logical id);
@@ -287,4 +294,4 @@ def physical_id(job_arn: str, name: str) -> str:
     if len(readable.encode("utf-8")) <= PHYSICAL_ID_MAX_BYTES:
         return readable
     digest = hashlib.sha256(f"{job_arn}\n{name}".encode()).hexdigest()
-    return f"{job_arn[:PHYSICAL_ID_MAX_BYTES - 200]}/export-sha256/{digest}"
+    return f"{job_arn[: PHYSICAL_ID_MAX_BYTES - 200]}/export-sha256/{digest}"

@@ -1,0 +1,302 @@
+"""What each CloudFormation request means for an audience export.
+
+Create: check the generation job (waiting while it is still being created) and the size it
+offers, adopt an existing export of the same name and settings (a retried invocation or a
+re-deploy must not duplicate it), refuse one with other settings, else start one; then wait
+until it is ACTIVE unless told not to.
+Update: same (job, name) is the same resource: nothing to write, or CloudFormation's
+custom-name rule when its settings changed. Another (job, name) is a new resource: create it,
+and CloudFormation deletes the old one.
+Delete: exports cannot be deleted (no such API), so there is nothing to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from . import continuation, export_jobs, rules, waiting
+from .clock import Clock
+from .export_jobs import ExportJob, ServiceError, Size
+
+ACTIVE: Final = "ACTIVE"
+CREATE_FAILED: Final = "CREATE_FAILED"
+CREATE_PENDING: Final = "CREATE_PENDING"
+JOB_CREATING: Final = ("CREATE_PENDING", "CREATE_IN_PROGRESS")
+# Status reported when a no-op update cannot read the export (see ``_unchanged``).
+UNKNOWN: Final = "UNKNOWN"
+
+logger = logging.getLogger(__name__)
+
+
+class RequestError(Exception):
+    """The request fails; ``str()`` is the reason CloudFormation shows."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The export a request asks for."""
+
+    props: rules.ExportProperties
+    name: str
+    size: Size
+    physical_id: str
+
+    @property
+    def description(self) -> str:
+        return self.props.description or ""
+
+    def data(self, status: str, output_location: str | None = None) -> dict[str, str]:
+        # Strings throughout, as CloudFormation hands every attribute to the template.
+        data = {
+            "Name": self.name,
+            "AudienceGenerationJobArn": self.props.job_arn,
+            "AudienceSizeType": self.size.type,
+            "AudienceSizeValue": str(self.size.value),
+            "Status": status,
+        }
+        if output_location:
+            data["OutputLocation"] = output_location
+        return data
+
+
+@dataclass(frozen=True)
+class Done:
+    physical_id: str
+    data: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Continue:
+    state: continuation.State
+
+
+Outcome = Done | Continue
+
+
+def stack_name(stack_id: str) -> str:
+    """``arn:...:stack/<name>/<uuid>`` -> ``<name>``."""
+    parts = stack_id.split("/")
+    return parts[1] if len(parts) > 2 else stack_id
+
+
+def target_for(properties: object, event: Mapping[str, Any]) -> Target:
+    props = rules.parse_properties(properties)
+    name = props.name or rules.default_name(
+        seed=f"{stack_name(str(event.get('StackId', '')))}/{event.get('LogicalResourceId', '')}",
+        job_arn=props.job_arn,
+        size_type=props.size_type,
+        size_value=props.size_value,
+        description=props.description,
+    )
+    return Target(
+        props=props,
+        name=name,
+        size=Size(props.size_type, props.size_value),
+        physical_id=rules.physical_id(props.job_arn, name),
+    )
+
+
+def run(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+    """Handle a Create or Update request, or continue one that was handed over."""
+    target = target_for(event.get("ResourceProperties"), event)
+    try:
+        state = continuation.read(event)
+    except ValueError as error:
+        raise RequestError(f"invalid continuation: {error}") from error
+    budget = waiting.Budget.begin(
+        clock,
+        started=state.started if state else None,
+        deadline=state.deadline if state else None,
+        timeout_s=target.props.timeout_seconds,
+        remaining_s=remaining_s,
+    )
+    try:
+        if state is not None:
+            return _resume(target, state, budget)
+        if event.get("RequestType") == "Create":
+            return _provision(target, budget)
+        return _update(event, target, budget)
+    except waiting.HandOver as handover:
+        return Continue(
+            continuation.State(
+                started=budget.started,
+                deadline=budget.deadline,
+                phase=handover.phase,
+                physical_id=target.physical_id,
+                data=target.data(handover.last_status),
+                invocation=(state.invocation + 1) if state else 2,
+            )
+        )
+
+
+def _resume(target: Target, state: continuation.State, budget: waiting.Budget) -> Outcome:
+    if state.physical_id != target.physical_id:
+        raise RequestError("invalid continuation: its physical id does not match the properties")
+    logger.info("continuing %s wait (invocation %d)", state.phase, state.invocation)
+    if state.phase == continuation.PHASE_GENERATION:
+        return _provision(target, budget, poll_first=True)
+    return _await_export(target, budget, seen=None, poll_first=True)
+
+
+def _update(event: Mapping[str, Any], target: Target, budget: waiting.Budget) -> Outcome:
+    if target.physical_id != event.get("PhysicalResourceId"):
+        logger.info("new job or name: creating %s, CloudFormation deletes the old one", target.name)
+        return _provision(target, budget)
+    try:
+        export = export_jobs.find_export(target.props.job_arn, target.name)
+    except ServiceError:
+        if _unchanged(event, target):
+            # A no-op update (or the rollback to these properties) must not fail, or the stack
+            # could end UPDATE_ROLLBACK_FAILED; the export itself has not changed.
+            logger.warning(
+                "cannot read export %s; nothing changed, answering as is",
+                target.name,
+                exc_info=True,
+            )
+            return Done(target.physical_id, target.data(UNKNOWN))
+        raise
+    if export is None:
+        logger.info("export %s is not listed under its job: starting it", target.name)
+        return _provision(target, budget)
+    if not _matches(export, target):
+        raise RequestError(
+            f"Name: cannot change export {target.name} in place ({_difference(export, target)}); "
+            "it has a custom name: rename it (or omit Name) to replace it"
+        )
+    return _finish(target, budget, export)
+
+
+def _unchanged(event: Mapping[str, Any], target: Target) -> bool:
+    try:
+        old = target_for(event.get("OldResourceProperties"), event)
+    except rules.RuleError:
+        return False
+    return (old.physical_id, old.size, old.description) == (
+        target.physical_id,
+        target.size,
+        target.description,
+    )
+
+
+def _provision(target: Target, budget: waiting.Budget, *, poll_first: bool = False) -> Outcome:
+    job_arn = target.props.job_arn
+    job = export_jobs.get_generation_job(job_arn) if not poll_first else None
+
+    def poll_job() -> tuple[bool, str]:
+        nonlocal job
+        job = export_jobs.get_generation_job(job_arn)
+        return job.status not in JOB_CREATING, job.status
+
+    if job is None or job.status in JOB_CREATING:
+        logger.info("waiting for audience generation job %s to be ACTIVE", job_arn)
+        waiting.wait_until(
+            budget,
+            poll_job,
+            phase=continuation.PHASE_GENERATION,
+            last_status=job.status if job else "CREATE_IN_PROGRESS",
+            poll_first=job is None,
+            timeout_reason=lambda elapsed, status: (
+                f"timed out after {elapsed} s waiting for the audience generation job of export "
+                f"{target.name} (last status {status}); no export was started"
+            ),
+        )
+    if job is None:  # unreachable: wait_until returns only after a poll set it
+        raise RequestError(f"AudienceGenerationJobArn: could not read the job ({job_arn})")
+    if job.status != ACTIVE:
+        status = export_jobs.describe_status(job.status, job.status_code, job.status_message)
+        raise RequestError(
+            f"AudienceGenerationJobArn: the job is {status}; an export needs an ACTIVE job "
+            f"({job_arn})"
+        )
+    if job.offered_sizes and target.size not in job.offered_sizes:
+        raise RequestError(
+            f"AudienceSize: {target.size} is not offered by the audience generation job; "
+            f"choose one of {_sizes(job.offered_sizes)} ({job_arn})"
+        )
+    export = export_jobs.find_export(job_arn, target.name)
+    if export is not None:
+        if not _matches(export, target):
+            raise RequestError(
+                f"Name: export {target.name} already exists under this job with "
+                f"{_difference(export, target)}; choose another name (or omit Name)"
+            )
+        logger.info("adopting existing export %s (%s)", target.name, export.status)
+        return _finish(target, budget, export)
+    export_jobs.start_export(job_arn, target.name, target.size, target.props.description)
+    logger.info("started export %s", target.name)
+    return _finish(target, budget, None)
+
+
+def _finish(target: Target, budget: waiting.Budget, seen: ExportJob | None) -> Outcome:
+    """After Start (``seen`` None) or adopt: answer now, or wait for the end."""
+    if seen is not None:
+        if seen.status == CREATE_FAILED:
+            raise _export_failed(target, seen)
+        if seen.status == ACTIVE or not target.props.wait_for_completion:
+            return Done(target.physical_id, target.data(seen.status, seen.output_location))
+    elif not target.props.wait_for_completion:
+        # Start succeeded: the service has the job, pending.
+        return Done(target.physical_id, target.data(CREATE_PENDING))
+    return _await_export(target, budget, seen=seen, poll_first=False)
+
+
+def _await_export(
+    target: Target, budget: waiting.Budget, *, seen: ExportJob | None, poll_first: bool
+) -> Outcome:
+    last = seen
+
+    def poll_export() -> tuple[bool, str]:
+        nonlocal last
+        current = export_jobs.find_export(target.props.job_arn, target.name)
+        if current is None:  # just started: not listed yet
+            return False, CREATE_PENDING
+        last = current
+        if current.status == CREATE_FAILED:
+            raise _export_failed(target, current)
+        return current.status == ACTIVE, current.status
+
+    waiting.wait_until(
+        budget,
+        poll_export,
+        phase=continuation.PHASE_EXPORT,
+        last_status=seen.status if seen else CREATE_PENDING,
+        poll_first=poll_first,
+        timeout_reason=lambda elapsed, status: (
+            f"timed out after {elapsed} s waiting for export {target.name} "
+            f"(last status {status}); it keeps running in Clean Rooms ML"
+        ),
+    )
+    if last is None:  # unreachable: wait_until returns only once poll_export saw ACTIVE
+        raise RequestError(f"export {target.name} is not listed under its job")
+    return Done(target.physical_id, target.data(last.status, last.output_location))
+
+
+def _export_failed(target: Target, export: ExportJob) -> RequestError:
+    status = export_jobs.describe_status(export.status, export.status_code, export.status_message)
+    return RequestError(f"export {target.name} failed: {status}")
+
+
+def _matches(export: ExportJob, target: Target) -> bool:
+    return export.size == target.size and export.description == target.description
+
+
+def _difference(export: ExportJob, target: Target) -> str:
+    parts = []
+    if export.size != target.size:
+        parts.append(f"size {export.size}, not {target.size}")
+    if export.description != target.description:
+        parts.append("a different description")
+    return " and ".join(parts)
+
+
+def _sizes(sizes: tuple[Size, ...]) -> str:
+    by_type: dict[str, list[int]] = {}
+    for size in sizes:
+        by_type.setdefault(size.type, []).append(size.value)
+    return "; ".join(
+        f"{size_type} {', '.join(str(v) for v in sorted(set(values)))}"
+        for size_type, values in sorted(by_type.items())
+    )
