@@ -1,1 +1,13 @@
 """AWS CDK constructs for AWS Clean Rooms ML audience exports."""
+
+from cdk_cleanrooms_ml.audience_export import RESOURCE_TYPE, AudienceExport
+from cdk_cleanrooms_ml.audience_size import AudienceSize, AudienceSizeType
+from cdk_cleanrooms_ml.provider import AudienceExportProvider
+
+__all__ = [
+    "RESOURCE_TYPE",
+    "AudienceExport",
+    "AudienceExportProvider",
+    "AudienceSize",
+    "AudienceSizeType",
+]

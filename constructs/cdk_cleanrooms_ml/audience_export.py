@@ -1,0 +1,153 @@
+"""``AudienceExport``: a Clean Rooms ML audience export (StartAudienceExportJob) as a resource."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aws_cdk import CustomResource, Duration, Token
+
+from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml.audience_size import AudienceSize
+from cdk_cleanrooms_ml.provider import AudienceExportProvider
+from constructs import Construct
+
+RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceExport"
+DEFAULT_TIMEOUT_SECONDS: Final = rules.TIMEOUT_MAX_SECONDS
+
+
+def _concrete(value: object) -> bool:
+    return not Token.is_unresolved(value)
+
+
+class AudienceExport(Construct):
+    """Exports an audience from an AWS Clean Rooms ML audience generation job.
+
+    Concrete property values are validated here (a ``ValueError`` naming the prop and the rule);
+    tokens are validated by the handler at deploy time. The export has no Delete API: deleting
+    the resource leaves the export in Clean Rooms ML.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        audience_generation_job_arn: str,
+        audience_size: AudienceSize,
+        name: str | None = None,
+        description: str | None = None,
+        wait_for_completion: bool = True,
+        timeout: Duration | None = None,
+    ) -> None:
+        """
+        :param audience_generation_job_arn: the audience generation job to export from.
+        :param audience_size: ``AudienceSize.absolute(rows)`` or ``AudienceSize.percentage(pct)``.
+        :param name: the export's name (1-63 characters); default: derived from the construct
+            path and a hash of the other properties, so changing them replaces the export.
+        :param description: the export's description (0-255 characters); default: none.
+        :param wait_for_completion: complete the resource only when the export is ACTIVE
+            (default); ``False`` completes right after the export is started.
+        :param timeout: how long CloudFormation and the handler wait (1 second to 1 hour);
+            default: 1 hour.
+        """
+        # Checked before anything joins the construct tree: a rejected export leaves no trace.
+        if not isinstance(audience_size, AudienceSize):
+            raise TypeError("audience_size: use AudienceSize.absolute(...) or .percentage(...)")
+        if _concrete(audience_generation_job_arn):
+            rules.check_job_arn(audience_generation_job_arn)
+        if name is not None and _concrete(name):
+            rules.check_name(name)
+        if description is not None and _concrete(description):
+            rules.check_description(description)
+        wait_for_completion = rules.parse_bool(wait_for_completion, "wait_for_completion")
+        timeout_seconds = _timeout_seconds(timeout)
+        super().__init__(scope, construct_id)
+
+        self.audience_generation_job_arn = audience_generation_job_arn
+        self.audience_size = audience_size
+        self.description = description
+        self.wait_for_completion = wait_for_completion
+        self.timeout = timeout or Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
+        # None when it depends on tokens: the handler then derives it at deploy time.
+        self.name: str | None = name if name is not None else self._default_name()
+
+        properties: dict[str, Any] = {
+            rules.KEY_JOB_ARN: audience_generation_job_arn,
+            rules.KEY_SIZE: audience_size.to_properties(),
+            rules.KEY_WAIT: wait_for_completion,
+        }
+        if self.name is not None:
+            properties[rules.KEY_NAME] = self.name
+        if description is not None:
+            properties[rules.KEY_DESCRIPTION] = description
+
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            resource_type=RESOURCE_TYPE,
+            service_token=self._service_token(),
+            properties=properties,
+            # Rendered as the ServiceTimeout property: CloudFormation's wait and the handler's.
+            service_timeout=Duration.seconds(timeout_seconds),
+        )
+        self._bind_provider()
+
+    # --- provider -----------------------------------------------------------------------------
+
+    def _provider(self) -> AudienceExportProvider:
+        return AudienceExportProvider.of(self)
+
+    def _service_token(self) -> str:
+        provider = self._provider()
+        provider.grant_job(self.audience_generation_job_arn)
+        return provider.service_token
+
+    def _bind_provider(self) -> None:
+        self._provider().bind_resource(self.resource)
+
+    # --- attributes ---------------------------------------------------------------------------
+
+    @property
+    def export_name(self) -> str:
+        """The export's name (``Fn::GetAtt Name``): as given or derived."""
+        return self.resource.get_att_string(rules.KEY_NAME)
+
+    @property
+    def status(self) -> str:
+        """The export's status when the resource completed (``Fn::GetAtt Status``)."""
+        return self.resource.get_att_string("Status")
+
+    @property
+    def output_location(self) -> str:
+        """The export's S3 location once ACTIVE (``Fn::GetAtt OutputLocation``)."""
+        return self.resource.get_att_string("OutputLocation")
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _default_name(self) -> str | None:
+        size = self.audience_size
+        inputs = (self.audience_generation_job_arn, size.type, size.value, self.description)
+        if not all(_concrete(value) for value in inputs):
+            return None
+        return rules.default_name(
+            self.node.path,
+            job_arn=self.audience_generation_job_arn,
+            size_type=str(size.to_properties()[rules.KEY_SIZE_TYPE]),
+            size_value=size.value,
+            description=self.description,
+        )
+
+
+def _timeout_seconds(timeout: Duration | None) -> int | float:
+    """The timeout in seconds (a number token passes through), checked when concrete."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        seconds = timeout.to_seconds(integral=False)
+    except RuntimeError as error:  # jsii's error for a token in another unit
+        raise rules.RuleError(
+            "timeout", "a token timeout must be Duration.seconds(<token>)"
+        ) from error
+    if Token.is_unresolved(seconds):
+        return seconds
+    return rules.check_timeout_seconds(rules.parse_int(seconds, "timeout"))

@@ -1,0 +1,78 @@
+"""The size of an audience export: a number of rows or a percentage of the generated audience."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Token
+
+from cdk_cleanrooms_ml._handler import rules
+
+
+class AudienceSizeType(enum.StrEnum):
+    """How :attr:`AudienceSize.value` is measured (the service's ``AudienceSizeType``)."""
+
+    ABSOLUTE = "ABSOLUTE"
+    """A number of rows, 1 to 20,000,000."""
+    PERCENTAGE = "PERCENTAGE"
+    """A percentage of the generated audience, 1 to 100."""
+
+
+@dataclass(frozen=True)
+class AudienceSize:
+    """An immutable audience size; build it with :meth:`absolute`, :meth:`percentage` or :meth:`of`.
+
+    Concrete values are checked when the size is created (``audience_size.type`` /
+    ``audience_size.value`` errors); tokens (a ``CfnParameter``) are checked by the handler at
+    deploy time.
+    """
+
+    type: AudienceSizeType | str
+    """``AudienceSizeType`` or, for a size chosen at deploy time, a string token."""
+    value: int | float
+    """A whole number, or a number token."""
+
+    def __post_init__(self) -> None:
+        size_type: str | None = None
+        if isinstance(self.type, AudienceSizeType):
+            size_type = self.type.value
+        elif isinstance(self.type, str) and Token.is_unresolved(self.type):
+            pass
+        else:
+            raw = rules.parse_str(self.type, "audience_size.type")
+            size_type = rules.check_size_type(raw)
+            object.__setattr__(self, "type", AudienceSizeType(size_type))
+        if Token.is_unresolved(self.value):
+            return
+        value = rules.parse_int(self.value, "audience_size.value")
+        if size_type is not None:
+            # With a token type the range depends on it: the handler checks at deploy time.
+            rules.check_size_value(size_type, value)
+        object.__setattr__(self, "value", value)
+
+    @staticmethod
+    def absolute(value: int | float) -> AudienceSize:
+        """A number of rows (1 to 20,000,000), or a number token."""
+        return AudienceSize(AudienceSizeType.ABSOLUTE, value)
+
+    @staticmethod
+    def percentage(value: int | float) -> AudienceSize:
+        """A percentage of the generated audience (1 to 100), or a number token."""
+        return AudienceSize(AudienceSizeType.PERCENTAGE, value)
+
+    @staticmethod
+    def of(size_type: AudienceSizeType | str, value: int | float) -> AudienceSize:
+        """A size whose type may come from a string (``"ABSOLUTE"``/``"PERCENTAGE"``) or a token."""
+        return AudienceSize(size_type, value)
+
+    @property
+    def is_resolved(self) -> bool:
+        """Whether both the type and the value are known at synth time."""
+        return not (Token.is_unresolved(self.type) or Token.is_unresolved(self.value))
+
+    def to_properties(self) -> dict[str, Any]:
+        """The ``AudienceSize`` property of the custom resource (``Type``, ``Value``)."""
+        size_type = self.type.value if isinstance(self.type, AudienceSizeType) else self.type
+        return {rules.KEY_SIZE_TYPE: size_type, rules.KEY_SIZE_VALUE: self.value}

@@ -1,0 +1,119 @@
+"""The Lambda that backs ``Custom::CleanRoomsMlAudienceExport`` resources: one per stack."""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+from cdk_cleanrooms_ml.asset import HANDLER, handler_code
+from constructs import Construct, IConstruct
+
+EXPORT_ACTIONS: Final = (
+    "cleanrooms-ml:StartAudienceExportJob",
+    "cleanrooms-ml:ListAudienceExportJobs",
+    "cleanrooms-ml:GetAudienceGenerationJob",
+)
+LOG_ACTIONS: Final = ("logs:CreateLogStream", "logs:PutLogEvents")
+# The handler answers within its inline wait budget and hands longer waits to a new invocation.
+FUNCTION_TIMEOUT: Final = Duration.minutes(5)
+LOG_RETENTION: Final = logs.RetentionDays.ONE_YEAR
+_SINGLETON_ID: Final = "CleanRoomsMlAudienceExportProvider"
+
+
+class AudienceExportProvider(Construct):
+    """The provider of audience export resources: a Lambda, its role and its log group.
+
+    The role has no managed policies. Its inline policy lets the function write to its own log
+    group and, per :meth:`grant_job`, start and watch exports of the given generation jobs. A
+    separate policy lets the function invoke itself, to continue waits longer than one
+    invocation: it names the function's ARN, so it cannot live in the role's own policy, which
+    the function depends on.
+
+    :meth:`of` returns the stack's shared instance; :class:`AudienceExport` uses it.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            retention=LOG_RETENTION,
+            # Logs outlive the stack (until retention ends): they are the audit trail of exports.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._policy = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    actions=list(LOG_ACTIONS), resources=[self.log_group.log_group_arn]
+                )
+            ]
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Runs the Custom::CleanRoomsMlAudienceExport handler",
+            inline_policies={"AudienceExportProvider": self._policy},
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            code=handler_code(),
+            handler=HANDLER,
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            architecture=lambda_.Architecture.ARM_64,
+            timeout=FUNCTION_TIMEOUT,
+            role=self.role,
+            log_group=self.log_group,
+            environment={"LOG_LEVEL": "INFO"},
+            description="Custom::CleanRoomsMlAudienceExport provider (AWS Clean Rooms ML exports)",
+        )
+        self.self_invoke_policy = iam.Policy(
+            self,
+            "SelfInvokePolicy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]
+                )
+            ],
+        )
+        self._granted: set[str] = set()
+
+    @staticmethod
+    def of(scope: IConstruct) -> AudienceExportProvider:
+        """The shared provider of the stack that holds ``scope``, created on first use."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(_SINGLETON_ID)
+        if existing is None:
+            return AudienceExportProvider(stack, _SINGLETON_ID)
+        if not isinstance(existing, AudienceExportProvider):
+            raise TypeError(f"{stack.node.path}/{_SINGLETON_ID} is not an AudienceExportProvider")
+        return existing
+
+    @property
+    def service_token(self) -> str:
+        """The ``ServiceToken`` of resources this provider serves: the function's ARN."""
+        return self.function.function_arn
+
+    def grant_job(self, job_arn: str) -> None:
+        """Let the handler start and watch exports of one audience generation job.
+
+        ``job_arn`` is an ARN or a token; each job is granted once however many exports use it.
+        """
+        key = json.dumps(Stack.of(self).resolve(job_arn), sort_keys=True)
+        if key in self._granted:
+            return
+        self._granted.add(key)
+        self._policy.add_statements(
+            iam.PolicyStatement(actions=list(EXPORT_ACTIONS), resources=[job_arn])
+        )
+
+    def bind_resource(self, resource: IConstruct) -> None:
+        """Make ``resource`` wait for every permission the handler needs before it is invoked."""
+        resource.node.add_dependency(self.self_invoke_policy)

@@ -1,0 +1,87 @@
+"""The example app: inputs from context, defaults that work."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+from cdk_cleanrooms_ml._handler.rules import RuleError
+
+import app as example
+from tests.constructs.support import only_export_properties, template_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def synth(context: dict[str, Any] | None = None) -> dict[str, Any]:
+    stack = example.AudienceExportExampleStack(App(context=context), example.STACK_NAME)
+    return template_of(stack)
+
+
+def test_cdk_json_runs_the_app_with_the_same_defaults() -> None:
+    settings = json.loads((ROOT / "cdk.json").read_text())
+    assert settings["app"] == "python3 app.py"
+    assert {key: str(value) for key, value in settings["context"].items()} == example.DEFAULTS
+
+
+def test_defaults_synthesize_one_export() -> None:
+    template = synth()
+    properties = only_export_properties(template)
+    assert properties["AudienceGenerationJobArn"] == example.DEFAULTS["job_arn"]
+    assert properties["AudienceSize"] == {"Type": "PERCENTAGE", "Value": 20}
+    assert properties["Name"].startswith("AudienceExportExample-Q4Lookalikes-")
+    assert properties["Description"] == example.DEFAULTS["description"]
+    assert set(template["Outputs"]) == {"ExportName", "ExportStatus", "ExportOutputLocation"}
+
+
+def test_context_overrides_every_input() -> None:
+    job_arn = "arn:aws:cleanrooms-ml:eu-west-1:444455556666:audience-generation-job/other"
+    properties = only_export_properties(
+        synth(
+            {
+                "job_arn": job_arn,
+                "size_type": "absolute",
+                "size_value": "50000",
+                "name": "my-export",
+                "description": "",
+            }
+        )
+    )
+    assert properties["AudienceGenerationJobArn"] == job_arn
+    assert properties["AudienceSize"] == {"Type": "ABSOLUTE", "Value": 50000}
+    assert properties["Name"] == "my-export"
+    assert "Description" not in properties
+
+
+def test_bad_context_names_the_input() -> None:
+    with pytest.raises(RuleError, match=r"^size_value: \"ten\" is not a whole number"):
+        synth({"size_value": "ten"})
+    with pytest.raises(RuleError, match=r"^audience_size\.value: 101 is out of range"):
+        synth({"size_value": "101"})
+
+
+@pytest.mark.slow
+def test_python3_app_py_synthesizes(tmp_path: Path) -> None:
+    # What cdk.json's "app" runs: the venv's python3 first on PATH, as the README sets it up.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["CDK_OUTDIR"] = str(tmp_path)
+    env["CDK_CONTEXT_JSON"] = json.dumps({"size_value": 10})
+    result = subprocess.run(
+        ["python3", "app.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    template = json.loads((tmp_path / f"{example.STACK_NAME}.template.json").read_text())
+    assert only_export_properties(template)["AudienceSize"]["Value"] == 10

@@ -1,0 +1,62 @@
+"""``cdk synth`` of app.py through the pinned CDK CLI (package.json), as on a fresh clone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.constructs.support import only_export_properties, resources_of_type
+
+ROOT = Path(__file__).resolve().parents[2]
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not CDK.exists(), reason="the pinned CDK CLI is not installed: run `npm ci` (make setup)"
+)
+def test_cdk_synth_of_the_example_app(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # cdk.json runs `python3 app.py`: the project's venv must come first on PATH.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(
+        JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        CI="true",
+    )
+    result = subprocess.run(
+        [
+            str(CDK),
+            "synth",
+            "--quiet",
+            "--no-notices",
+            "--output",
+            str(tmp_path / "cdk.out"),
+            "-c",
+            "size_value=10",
+            "-c",
+            "name=from-the-cli",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = tmp_path / "cdk.out"
+    template = json.loads((out / "AudienceExportExample.template.json").read_text())
+    properties = only_export_properties(template)
+    assert properties["AudienceSize"] == {"Type": "PERCENTAGE", "Value": 10}
+    assert properties["Name"] == "from-the-cli"
+    (function,) = resources_of_type(template, "AWS::Lambda::Function").values()
+    # The CLI asks for asset metadata: the staged asset it points at holds the handler.
+    asset = out / function["Metadata"]["aws:asset:path"]
+    assert (asset / "audience_export" / "index.py").is_file()
+    assert (asset / "crhelper" / "resource_helper.py").is_file()

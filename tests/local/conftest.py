@@ -1,0 +1,50 @@
+"""Fixtures for the local lifecycle tests: every server and process they start is stopped here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cdk_cleanrooms_ml.local.driver import DriverOptions, ProgressEvent
+from cdk_cleanrooms_ml.local.endpoint import ExportDurations
+from cdk_cleanrooms_ml.local.harness import LocalCloud
+from cdk_cleanrooms_ml.local.runtime import build_runtime_dir
+
+# Exports finish quickly in tests; the handler's first poll (about 1 s) already sees ACTIVE.
+FAST = ExportDurations(pending=0.2, in_progress=0.5)
+
+
+@pytest.fixture(scope="session")
+def runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = tmp_path_factory.mktemp("lambda-runtime")
+    build_runtime_dir(cache)
+    return cache
+
+
+CloudFactory = Callable[..., LocalCloud]
+
+
+@pytest.fixture
+def make_cloud(tmp_path: Path, runtime_cache: Path) -> Iterator[CloudFactory]:
+    """Start LocalClouds (state in ``tmp_path/state`` unless told otherwise); all closed after."""
+    started: list[LocalCloud] = []
+
+    def make(**overrides: Any) -> LocalCloud:
+        progress: list[ProgressEvent] = overrides.pop("progress", [])
+        settings: dict[str, Any] = {
+            "state_dir": tmp_path / "state",
+            "durations": FAST,
+            "runtime_cache": runtime_cache,
+            "options": DriverOptions(max_wait=90, no_response_grace=2.0),
+            "on_progress": progress.append,
+        }
+        settings.update(overrides)
+        cloud = LocalCloud(**settings).start()
+        started.append(cloud)
+        return cloud
+
+    yield make
+    for cloud in started:
+        cloud.close()

@@ -1,0 +1,188 @@
+"""Shared helpers for the local lifecycle tests: assets, assemblies and stacks to deploy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+HANDLER_SOURCE = REPO / "lambda" / "audience_export"
+JOB_ARN = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/example-lookalikes"
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+RESOURCE_TYPE = "Custom::CleanRoomsMlAudienceExport"
+
+
+def _copy_distribution(name: str, target: Path) -> None:
+    dist = metadata.distribution(name)
+    for entry in dist.files or ():
+        relative = Path(str(entry))
+        if (
+            relative.parts[0] == ".."
+            or "__pycache__" in relative.parts
+            or relative.suffix == ".pyc"
+        ):
+            continue
+        source = Path(str(dist.locate_file(entry)))
+        if source.is_file():
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / relative)
+
+
+def build_handler_asset(target: Path) -> Path:
+    """The provider's asset laid out as in Lambda: audience_export/ + crhelper (+ dist-info)."""
+    shutil.copytree(
+        HANDLER_SOURCE,
+        target / "audience_export",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    _copy_distribution("crhelper", target)
+    return target
+
+
+def export_properties(
+    *,
+    size_type: str = "PERCENTAGE",
+    size_value: object = 20,
+    name: str | None = "q4-lookalikes",
+    description: object = None,
+    job_arn: object = JOB_ARN,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "ServiceToken": {"Fn::GetAtt": ["ProviderFunction", "Arn"]},
+        "AudienceGenerationJobArn": job_arn,
+        "AudienceSize": {"Type": size_type, "Value": size_value},
+    }
+    if name is not None:
+        props["Name"] = name
+    if description is not None:
+        props["Description"] = description
+    props.update(extra or {})
+    return props
+
+
+def provider_resources(asset_key: str, *, timeout: int = 300) -> dict[str, Any]:
+    """A provider Lambda as the construct synthesizes it (no asset metadata: bare App())."""
+    return {
+        "ProviderRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+        },
+        "ProviderFunction": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Code": {
+                    "S3Bucket": f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}",
+                    "S3Key": f"{asset_key}.zip",
+                },
+                "Handler": "audience_export.index.handler",
+                "Role": {"Fn::GetAtt": ["ProviderRole", "Arn"]},
+                "Runtime": "python3.14",
+                "Architectures": ["arm64"],
+                "Timeout": timeout,
+                "MemorySize": 256,
+                "Environment": {"Variables": {"LOG_LEVEL": "INFO"}},
+            },
+            "DependsOn": ["ProviderRole"],
+        },
+    }
+
+
+def write_assembly(
+    out: Path,
+    stack_name: str,
+    resources: Mapping[str, Any],
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    outputs: Mapping[str, Any] | None = None,
+    asset_source: Path | None = None,
+    timeout: int = 300,
+) -> Path:
+    """A minimal cloud assembly like a bare ``App().synth()`` writes, with the handler asset."""
+    out.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(stack_name.encode()).hexdigest()
+    asset_dir = out / f"asset.{key}"
+    if not asset_dir.exists():
+        if asset_source is not None:
+            shutil.copytree(asset_source, asset_dir)
+        else:
+            build_handler_asset(asset_dir)
+    template: dict[str, Any] = {
+        "Resources": {**provider_resources(key, timeout=timeout), **resources},
+    }
+    if parameters:
+        template["Parameters"] = dict(parameters)
+    if outputs:
+        template["Outputs"] = dict(outputs)
+    (out / f"{stack_name}.template.json").write_text(json.dumps(template, indent=1))
+    assets = {
+        "version": "55.0.0",
+        "files": {
+            key: {
+                "source": {"path": asset_dir.name, "packaging": "zip"},
+                "destinations": {"d": {"bucketName": "b", "objectKey": f"{key}.zip"}},
+            }
+        },
+    }
+    (out / f"{stack_name}.assets.json").write_text(json.dumps(assets))
+    manifest = {
+        "version": "55.0.0",
+        "artifacts": {
+            f"{stack_name}.assets": {
+                "type": "cdk:asset-manifest",
+                "properties": {"file": f"{stack_name}.assets.json"},
+            },
+            stack_name: {
+                "type": "aws:cloudformation:stack",
+                "environment": f"aws://{ACCOUNT}/{REGION}",
+                "properties": {"templateFile": f"{stack_name}.template.json"},
+                "dependencies": [f"{stack_name}.assets"],
+                "displayName": stack_name,
+            },
+        },
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out
+
+
+def exports_of(endpoint: Any, job_arn: str = JOB_ARN) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = endpoint.exports(job_arn)
+    return found
+
+
+# A plain template as pipelines deploy it: the ServiceToken is the provider stack's export.
+PLAIN_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  AudienceGenerationJobArn:
+    Type: String
+  AudienceSizeType:
+    Type: String
+    AllowedValues: [ABSOLUTE, PERCENTAGE]
+  AudienceSizeValue:
+    Type: Number
+  ExportName:
+    Type: String
+Resources:
+  AudienceExport:
+    Type: Custom::CleanRoomsMlAudienceExport
+    Properties:
+      ServiceToken: !ImportValue CleanRoomsMlAudienceExportProvider
+      AudienceGenerationJobArn: !Ref AudienceGenerationJobArn
+      AudienceSize:
+        Type: !Ref AudienceSizeType
+        Value: !Ref AudienceSizeValue
+      Name: !Ref ExportName
+      WaitForCompletion: true
+Outputs:
+  Status:
+    Value: !GetAtt AudienceExport.Status
+  OutputLocation:
+    Value: !GetAtt AudienceExport.OutputLocation
+"""
