@@ -75,6 +75,21 @@ def create_certificate(directory: Path, *, backend: str = "auto") -> LoopbackCer
     return certificate
 
 
+def _key_usage(x509: Any, *, signs_certificates: bool) -> Any:
+    """Signing keys only: the CA also signs certificates and CRLs, the server key does not."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=signs_certificates,
+        crl_sign=signs_certificates,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 def _create_with_cryptography(target: LoopbackCertificate) -> None:
     # An optional dependency (the openssl CLI is the fallback), hence imported here.
     x509: Any = importlib.import_module("cryptography.x509")
@@ -97,20 +112,7 @@ def _create_with_cryptography(target: LoopbackCertificate) -> None:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=_VALID_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(x509, signs_certificates=True), critical=True)
         .add_extension(ca_ski, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -130,20 +132,7 @@ def _create_with_cryptography(target: LoopbackCertificate) -> None:
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(x509, signs_certificates=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([server_auth]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
