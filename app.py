@@ -3,16 +3,19 @@
 
 Context keys: ``job_arn``, ``size_type`` (ABSOLUTE or PERCENTAGE), ``size_value``, ``name``
 (empty: derived from the construct path and the properties) and ``description`` (empty: none).
+
+``provider`` selects where the Lambda lives: ``own`` (the example stack deploys its own) or
+``shared``: the app also holds the provider stack ``CleanRoomsMlAudienceExportProvider``, which
+exports its ServiceToken as ``export_name``, and the example stack imports it (no Lambda).
 The defaults below are those of cdk.json, for running ``python3 app.py`` without the CDK CLI.
 """
 
 from __future__ import annotations
 
-import os
-
-from aws_cdk import App, CfnOutput, Environment, Stack
-from cdk_cleanrooms_ml import AudienceExport, AudienceSize
+from aws_cdk import App, CfnOutput, Environment, Fn, Stack
+from cdk_cleanrooms_ml import AudienceExport, AudienceExportProviderStack, AudienceSize
 from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml.provider_app import cli_environment
 
 from constructs import Construct
 
@@ -25,7 +28,10 @@ DEFAULTS: dict[str, str] = {
     "size_value": "20",
     "name": "",
     "description": "Lookalike audience for the example campaign",
+    "provider": "own",
+    "export_name": AudienceExportProviderStack.DEFAULT_EXPORT_NAME,
 }
+PROVIDER_MODES = ("own", "shared")
 
 
 def context(scope: Construct, key: str) -> str:
@@ -36,7 +42,12 @@ def context(scope: Construct, key: str) -> str:
 
 class AudienceExportExampleStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, env: Environment | None = None
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env: Environment | None = None,
+        service_token: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id, env=env)
         name = context(self, "name").strip()
@@ -51,19 +62,37 @@ class AudienceExportExampleStack(Stack):
             ),
             name=name or None,
             description=description or None,
+            service_token=service_token,
         )
         CfnOutput(self, "ExportName", value=export.export_name)
         CfnOutput(self, "ExportStatus", value=export.status)
         CfnOutput(self, "ExportOutputLocation", value=export.output_location)
 
 
+def build(app: App) -> AudienceExportExampleStack:
+    """The example stack (and, with ``provider=shared``, the provider stack it imports from)."""
+    # Set by the CDK CLI from the current credentials; without them the stacks are env-agnostic.
+    env = cli_environment()
+    mode = context(app, "provider").strip().lower()
+    if mode not in PROVIDER_MODES:
+        raise ValueError(f"provider: {mode!r} is not one of {', '.join(PROVIDER_MODES)}")
+    if mode == "own":
+        return AudienceExportExampleStack(app, STACK_NAME, env=env)
+    provider = AudienceExportProviderStack(
+        app, export_name=context(app, "export_name").strip(), env=env
+    )
+    # Imported by name, as a plain template does: no stack reference, no Lambda here.
+    stack = AudienceExportExampleStack(
+        app, STACK_NAME, env=env, service_token=Fn.import_value(provider.export_name)
+    )
+    # `cdk deploy --all` then deploys the provider first.
+    stack.add_dependency(provider)
+    return stack
+
+
 def main() -> None:
     app = App()
-    # Set by the CDK CLI from the current credentials; without them the stack is env-agnostic.
-    account = os.environ.get("CDK_DEFAULT_ACCOUNT")
-    region = os.environ.get("CDK_DEFAULT_REGION")
-    env = Environment(account=account, region=region) if account or region else None
-    AudienceExportExampleStack(app, STACK_NAME, env=env)
+    build(app)
     app.synth()
 
 

@@ -38,6 +38,8 @@ class AudienceExport(Construct):
         description: str | None = None,
         wait_for_completion: bool = True,
         timeout: Duration | None = None,
+        provider: AudienceExportProvider | None = None,
+        service_token: str | None = None,
     ) -> None:
         """
         :param audience_generation_job_arn: the audience generation job to export from.
@@ -49,6 +51,13 @@ class AudienceExport(Construct):
             (default); ``False`` completes right after the export is started.
         :param timeout: how long CloudFormation and the handler wait (1 second to 1 hour);
             default: 1 hour.
+        :param provider: an existing provider to use (e.g. one shared by several stacks of an
+            app); it is granted this export's job. Default: the stack's own provider, created
+            on first use.
+        :param service_token: the ServiceToken of a provider deployed elsewhere, e.g.
+            ``Fn.import_value("CleanRoomsMlAudienceExportServiceToken")`` of an
+            ``AudienceExportProviderStack``; the stack then holds no Lambda. That provider must
+            already be allowed to use this export's job. Not together with ``provider``.
         """
         # Checked before anything joins the construct tree: a rejected export leaves no trace.
         if not isinstance(audience_size, AudienceSize):
@@ -59,9 +68,19 @@ class AudienceExport(Construct):
             rules.check_name(name)
         if description is not None and _concrete(description):
             rules.check_description(description)
+        if provider is not None and service_token is not None:
+            raise ValueError(
+                "provider, service_token: give one or neither (a provider has its own token)"
+            )
+        if provider is not None and not isinstance(provider, AudienceExportProvider):
+            raise TypeError("provider: must be an AudienceExportProvider")
+        if service_token is not None and _concrete(service_token) and not service_token.strip():
+            raise rules.RuleError("service_token", "must not be blank")
         wait_for_completion = rules.parse_bool(wait_for_completion, "wait_for_completion")
         timeout_seconds = _timeout_seconds(timeout)
         super().__init__(scope, construct_id)
+        self._given_provider = provider
+        self._given_token = service_token
 
         self.audience_generation_job_arn = audience_generation_job_arn
         self.audience_size = audience_size
@@ -94,16 +113,23 @@ class AudienceExport(Construct):
 
     # --- provider -----------------------------------------------------------------------------
 
-    def _provider(self) -> AudienceExportProvider:
-        return AudienceExportProvider.of(self)
+    @property
+    def provider(self) -> AudienceExportProvider | None:
+        """The provider that serves this export; None when it was given as a service token."""
+        if self._given_token is not None:
+            return None
+        return self._given_provider or AudienceExportProvider.of(self)
 
     def _service_token(self) -> str:
-        provider = self._provider()
+        if self._given_token is not None:
+            return self._given_token
+        provider = self._given_provider or AudienceExportProvider.of(self)
         provider.grant_job(self.audience_generation_job_arn)
         return provider.service_token
 
     def _bind_provider(self) -> None:
-        self._provider().bind_resource(self.resource)
+        if self.provider is not None:
+            self.provider.bind_resource(self.resource)
 
     # --- attributes ---------------------------------------------------------------------------
 

@@ -34,7 +34,10 @@ class AudienceExportProvider(Construct):
     invocation: it names the function's ARN, so it cannot live in the role's own policy, which
     the function depends on.
 
-    :meth:`of` returns the stack's shared instance; :class:`AudienceExport` uses it.
+    :meth:`of` returns the stack's shared instance; :class:`AudienceExport` uses it. A provider
+    shared by stacks or plain templates (see :class:`AudienceExportProviderStack`) cannot know
+    its jobs in advance: :meth:`grant_account_jobs` scopes it to the generation jobs of its own
+    account and region.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
@@ -84,6 +87,7 @@ class AudienceExportProvider(Construct):
             ],
         )
         self._granted: set[str] = set()
+        self._account_wide = False
 
     @staticmethod
     def of(scope: IConstruct) -> AudienceExportProvider:
@@ -107,13 +111,34 @@ class AudienceExportProvider(Construct):
         ``job_arn`` is an ARN or a token; each job is granted once however many exports use it.
         """
         key = json.dumps(Stack.of(self).resolve(job_arn), sort_keys=True)
-        if key in self._granted:
+        if self._account_wide or key in self._granted:
             return
         self._granted.add(key)
         self._policy.add_statements(
             iam.PolicyStatement(actions=list(EXPORT_ACTIONS), resources=[job_arn])
         )
 
+    def grant_account_jobs(self) -> None:
+        """Let the handler start and watch exports of any generation job in its account/region.
+
+        For a provider whose jobs are not known when it is deployed. The resource is
+        ``arn:<partition>:cleanrooms-ml:<region>:<account>:audience-generation-job/*``, never
+        ``*``: exports of jobs in other accounts or regions are denied.
+        """
+        if self._account_wide:
+            return
+        self._account_wide = True
+        self._policy.add_statements(
+            iam.PolicyStatement(actions=list(EXPORT_ACTIONS), resources=[account_jobs_arn(self)])
+        )
+
     def bind_resource(self, resource: IConstruct) -> None:
         """Make ``resource`` wait for every permission the handler needs before it is invoked."""
         resource.node.add_dependency(self.self_invoke_policy)
+
+
+def account_jobs_arn(scope: IConstruct) -> str:
+    """Every audience generation job of the stack's account and region (an ARN pattern)."""
+    return Stack.of(scope).format_arn(
+        service="cleanrooms-ml", resource="audience-generation-job", resource_name="*"
+    )

@@ -1,0 +1,142 @@
+"""The pipeline path: the library's provider stack once, then the plain YAML example template.
+
+Deployed through the local CloudFormation driver against the embedded endpoint, as a pipeline
+would with ``cdk deploy`` and then ``aws cloudformation deploy``: the handler receives the
+properties as raw CloudFormation sends them (strings) and behaves as it does under CDK.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from cdk_cleanrooms_ml import AudienceExportProviderStack
+from cdk_cleanrooms_ml.local.harness import LocalCloud
+from cdk_cleanrooms_ml.local.template import load_stack, load_template_file
+
+from tests.local.conftest import CloudFactory
+from tests.local.support import JOB_ARN, exports_of
+
+pytestmark = pytest.mark.slow
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "cloudformation" / "audience-export.yaml"
+PROVIDER = AudienceExportProviderStack.DEFAULT_STACK_NAME
+STACK = "PipelineExport"
+
+
+@pytest.fixture(scope="module")
+def provider_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("provider") / "cdk.out"
+    app = cdk.App(outdir=str(out))
+    AudienceExportProviderStack(
+        app, env=cdk.Environment(account="111122223333", region="us-east-1")
+    )
+    app.synth()
+    return out
+
+
+@pytest.fixture
+def cloud(make_cloud: CloudFactory, provider_app: Path) -> LocalCloud:
+    """A local cloud with the provider stack deployed (its token exported)."""
+    started = make_cloud()
+    result = started.deploy(load_stack(provider_app, PROVIDER))
+    assert result.status == "CREATE_COMPLETE", result.reason
+    return started
+
+
+def parameters(**overrides: str) -> dict[str, str]:
+    given = {
+        "AudienceGenerationJobArn": JOB_ARN,
+        "AudienceSizeType": "PERCENTAGE",
+        "AudienceSizeValue": "20",
+        "ExportName": "pipeline-q4",
+        "ExportDescription": "From the pipeline",
+        "TimeoutSeconds": "600",
+    }
+    given.update(overrides)
+    return given
+
+
+def deploy(cloud: LocalCloud, **overrides: str) -> Any:
+    return cloud.deploy(load_template_file(EXAMPLE, stack_name=STACK), parameters(**overrides))
+
+
+def test_create_update_delete_from_the_plain_template(cloud: LocalCloud) -> None:
+    token = cloud.driver.store.exports()[AudienceExportProviderStack.DEFAULT_EXPORT_NAME]["value"]
+
+    created = deploy(cloud)
+    assert created.status == "CREATE_COMPLETE", created.reason
+    assert created.outputs == {
+        "Name": "pipeline-q4",
+        "Status": "ACTIVE",
+        "OutputLocation": created.outputs["OutputLocation"],
+    }
+    assert created.outputs["OutputLocation"].startswith("s3://")
+    [create] = created.operations
+    # Exactly what raw CloudFormation sends: every leaf a string, the token imported.
+    assert create.event["ResourceProperties"] == {
+        "ServiceToken": token,
+        "ServiceTimeout": "600",
+        "AudienceGenerationJobArn": JOB_ARN,
+        "AudienceSize": {"Type": "PERCENTAGE", "Value": "20"},
+        "Name": "pipeline-q4",
+        "Description": "From the pipeline",
+        "WaitForCompletion": "true",
+    }
+    assert [(e["name"], e["audienceSize"]) for e in exports_of(cloud.endpoint)] == [
+        ("pipeline-q4", {"type": "PERCENTAGE", "value": 20})
+    ]
+
+    # A custom-named export cannot change size in place: the update fails and rolls back.
+    refused = deploy(cloud, AudienceSizeValue="10")
+    assert refused.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "custom name" in refused.reason
+    assert len(exports_of(cloud.endpoint)) == 1
+
+    # Without a name it is derived: a new export replaces the resource, the old one is deleted.
+    replaced = deploy(cloud, AudienceSizeValue="10", ExportName="")
+    assert replaced.status == "UPDATE_COMPLETE", replaced.reason
+    assert [op.request_type for op in replaced.operations] == ["Update", "Delete"]
+    derived = replaced.outputs["Name"]
+    assert derived not in {"", "pipeline-q4"}
+    assert "Name" not in replaced.operations[0].event["ResourceProperties"]
+    assert sorted((e["name"], e["audienceSize"]["value"]) for e in exports_of(cloud.endpoint)) == (
+        sorted([("pipeline-q4", 20), (derived, 10)])
+    )
+
+    unchanged = deploy(cloud, AudienceSizeValue="10", ExportName="")
+    assert unchanged.status in {"UPDATE_COMPLETE", "NO_CHANGES"}, unchanged.reason
+    assert unchanged.outputs["Name"] == derived
+    assert len(exports_of(cloud.endpoint)) == 2
+
+    destroyed = cloud.destroy(STACK)
+    assert destroyed.status == "DELETE_COMPLETE", destroyed.reason
+    # Exports have no Delete API: they stay in Clean Rooms ML.
+    assert len(exports_of(cloud.endpoint)) == 2
+    # With no importer left, the provider stack can go too.
+    assert cloud.destroy(PROVIDER).status == "DELETE_COMPLETE"
+
+
+def test_values_the_template_accepts_but_the_service_rejects_start_nothing(
+    cloud: LocalCloud,
+) -> None:
+    # The template's parameter rules allow 150; the handler knows PERCENTAGE stops at 100.
+    failed = deploy(cloud, AudienceSizeValue="150")
+    assert failed.status == "ROLLBACK_COMPLETE"
+    assert "AudienceSize.Value" in failed.reason
+    assert "100" in failed.reason
+    # A size the job does not offer is refused before anything starts, too.
+    offered = deploy(cloud, AudienceSizeValue="30")
+    assert offered.status == "ROLLBACK_COMPLETE"
+    assert "30" in offered.reason
+    assert cloud.endpoint.calls_to("StartAudienceExportJob") == []
+
+
+def test_the_template_needs_the_provider_stack(make_cloud: CloudFactory) -> None:
+    cloud = make_cloud()
+    failed = deploy(cloud)
+    assert not failed.succeeded
+    assert AudienceExportProviderStack.DEFAULT_EXPORT_NAME in failed.reason
+    assert exports_of(cloud.endpoint) == []
