@@ -25,16 +25,22 @@ destroy: setup
 synth: setup
 	$(CDK) synth --quiet $(CDK_ARGS)
 
-## Tests: every gate, then the whole suite (unit, template, e2e, packaging).
+## Tests: every gate, then the whole suite (unit, template, e2e, packaging) with its coverage
+## floor (pyproject: 90% of constructs/ and lambda/), then the benchmarks in smoke mode.
 test: setup lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov
+	$(BIN)/python -m benchmarks --smoke
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy constructs/cdk_cleanrooms_ml lambda/audience_export app.py
+	$(BIN)/mypy constructs/cdk_cleanrooms_ml lambda/audience_export app.py benchmarks
+
+## Benchmarks against AwsCustomResource; writes docs/benchmarks.md.
+bench: setup
+	$(BIN)/python -m benchmarks
 
 setup: $(VENV)/.deps node_modules/.deps
 	@# Re-linked every run: the strict editable install is a symlink tree, new modules need it.

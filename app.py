@@ -86,7 +86,7 @@ def build(app: App) -> AudienceExportExampleStack:
         app, STACK_NAME, env=env, service_token=Fn.import_value(provider.export_name)
     )
     # `cdk deploy --all` then deploys the provider first.
-    stack.add_dependency(provider)
+    stack.add_stack_dependency(provider)
     return stack
 
 

@@ -6,22 +6,24 @@ The asset root holds::
     crhelper/                         crhelper, copied from the installed distribution
     crhelper-<version>.dist-info/     its METADATA, LICENSE and NOTICE
 
-boto3 is not bundled: the Lambda runtime provides it. The asset hash is the hash of this output
-(``AssetHashType.OUTPUT``): it depends only on file names and contents, so it is the same on
-every machine and changes whenever the handler or crhelper's version changes.
+boto3 is not bundled: the Lambda runtime provides it. The folder is written once per process
+(into a private temporary folder, removed at exit) and handed to CDK as a plain directory asset:
+no bundling step and no Docker at synth, and CDK's hash of the folder depends only on file names
+and contents, so it is the same on every machine and changes whenever the handler or crhelper's
+version changes.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib.metadata
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final
+from typing import Final
 
-import jsii
-from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
 import cdk_cleanrooms_ml._handler as _handler_package
@@ -82,24 +84,20 @@ def bundle(output_dir: Path) -> None:
     _copy_dist_info(distribution, output_dir / f"{CRHELPER}-{distribution.version}.dist-info")
 
 
-@jsii.implements(ILocalBundling)
-class _LocalBundling:
-    """Bundles in this process, so CDK never falls back to Docker."""
+_bundled: Path | None = None
 
-    # jsii calls back with the bundling options as one positional struct, not as keywords.
-    def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
-        bundle(Path(output_dir))
-        return True
+
+def bundled_dir() -> Path:
+    """The asset folder, written on first use in this process (again if it was removed)."""
+    global _bundled  # noqa: PLW0603 - one folder per process, like CDK's own asset cache
+    if _bundled is None or not _bundled.is_dir():
+        root = Path(tempfile.mkdtemp(prefix="cdk-cleanrooms-ml-asset-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        bundle(root / "asset")
+        _bundled = root / "asset"
+    return _bundled
 
 
 def handler_code() -> lambda_.Code:
     """The provider Lambda's code asset."""
-    return lambda_.Code.from_asset(
-        str(package_dir(_handler_package)),
-        asset_hash_type=AssetHashType.OUTPUT,
-        bundling=BundlingOptions(
-            # Required by the API but never pulled: local bundling always succeeds.
-            image=DockerImage.from_registry("scratch"),
-            local=_LocalBundling(),
-        ),
-    )
+    return lambda_.Code.from_asset(str(bundled_dir()))

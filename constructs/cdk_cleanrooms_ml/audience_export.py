@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from aws_cdk import CustomResource, Duration, Token
+from aws_cdk import CfnResource, Duration, Token
 
 from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml.audience_size import AudienceSize
 from cdk_cleanrooms_ml.provider import AudienceExportProvider
+from cdk_cleanrooms_ml.tokens import is_token
 from constructs import Construct
 
 RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceExport"
@@ -16,7 +17,7 @@ DEFAULT_TIMEOUT_SECONDS: Final = rules.TIMEOUT_MAX_SECONDS
 
 
 def _concrete(value: object) -> bool:
-    return not Token.is_unresolved(value)
+    return not is_token(value)
 
 
 class AudienceExport(Construct):
@@ -62,7 +63,8 @@ class AudienceExport(Construct):
         # Checked before anything joins the construct tree: a rejected export leaves no trace.
         if not isinstance(audience_size, AudienceSize):
             raise TypeError("audience_size: use AudienceSize.absolute(...) or .percentage(...)")
-        if _concrete(audience_generation_job_arn):
+        job_arn_concrete = _concrete(audience_generation_job_arn)
+        if job_arn_concrete:
             rules.check_job_arn(audience_generation_job_arn)
         if name is not None and _concrete(name):
             rules.check_name(name)
@@ -79,8 +81,6 @@ class AudienceExport(Construct):
         wait_for_completion = rules.parse_bool(wait_for_completion, "wait_for_completion")
         timeout_seconds = _timeout_seconds(timeout)
         super().__init__(scope, construct_id)
-        self._given_provider = provider
-        self._given_token = service_token
 
         self.audience_generation_job_arn = audience_generation_job_arn
         self.audience_size = audience_size
@@ -89,45 +89,37 @@ class AudienceExport(Construct):
         self.timeout = timeout or Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
         # None when it depends on tokens: the handler then derives it at deploy time.
         self.name: str | None = name if name is not None else self._default_name()
+        # None when the export was given a service token: the stack then holds no provider.
+        self.provider: AudienceExportProvider | None = None
+        if service_token is None:
+            self.provider = provider or AudienceExportProvider.of(scope)
+            self.provider.grant_job(audience_generation_job_arn, concrete=job_arn_concrete)
+            service_token = self.provider.service_token
 
+        # Defaults are left out (the handler and CloudFormation apply the same ones): every
+        # export is one resource in the template, so its bytes count against the 1 MB limit.
         properties: dict[str, Any] = {
+            rules.KEY_SERVICE_TOKEN: service_token,
             rules.KEY_JOB_ARN: audience_generation_job_arn,
             rules.KEY_SIZE: audience_size.to_properties(),
-            rules.KEY_WAIT: wait_for_completion,
         }
+        if not wait_for_completion:
+            properties[rules.KEY_WAIT] = False
         if self.name is not None:
             properties[rules.KEY_NAME] = self.name
         if description is not None:
             properties[rules.KEY_DESCRIPTION] = description
+        if timeout is not None:
+            # CloudFormation's wait and the handler's deadline; a string, as CloudFormation sends.
+            properties[rules.KEY_TIMEOUT] = (
+                Token.as_string(timeout_seconds)
+                if is_token(timeout_seconds)
+                else str(timeout_seconds)
+            )
 
-        self.resource = CustomResource(
-            self,
-            "Resource",
-            resource_type=RESOURCE_TYPE,
-            service_token=self._service_token(),
-            properties=properties,
-            # Rendered as the ServiceTimeout property: CloudFormation's wait and the handler's.
-            service_timeout=Duration.seconds(timeout_seconds),
-        )
-        self._bind_provider()
-
-    # --- provider -----------------------------------------------------------------------------
-
-    @property
-    def provider(self) -> AudienceExportProvider | None:
-        """The provider that serves this export; None when it was given as a service token."""
-        if self._given_token is not None:
-            return None
-        return self._given_provider or AudienceExportProvider.of(self)
-
-    def _service_token(self) -> str:
-        if self._given_token is not None:
-            return self._given_token
-        provider = self._given_provider or AudienceExportProvider.of(self)
-        provider.grant_job(self.audience_generation_job_arn)
-        return provider.service_token
-
-    def _bind_provider(self) -> None:
+        # A plain CfnResource: CustomResource would add nothing here but DeletionPolicy and
+        # UpdateReplacePolicy "Delete" (CloudFormation's defaults) to every export.
+        self.resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
         if self.provider is not None:
             self.provider.bind_resource(self.resource)
 
@@ -136,17 +128,17 @@ class AudienceExport(Construct):
     @property
     def export_name(self) -> str:
         """The export's name (``Fn::GetAtt Name``): as given or derived."""
-        return self.resource.get_att_string(rules.KEY_NAME)
+        return Token.as_string(self.resource.get_att(rules.KEY_NAME))
 
     @property
     def status(self) -> str:
         """The export's status when the resource completed (``Fn::GetAtt Status``)."""
-        return self.resource.get_att_string("Status")
+        return Token.as_string(self.resource.get_att("Status"))
 
     @property
     def output_location(self) -> str:
         """The export's S3 location once ACTIVE (``Fn::GetAtt OutputLocation``)."""
-        return self.resource.get_att_string("OutputLocation")
+        return Token.as_string(self.resource.get_att("OutputLocation"))
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -174,6 +166,6 @@ def _timeout_seconds(timeout: Duration | None) -> int | float:
         raise rules.RuleError(
             "timeout", "a token timeout must be Duration.seconds(<token>)"
         ) from error
-    if Token.is_unresolved(seconds):
+    if is_token(seconds):
         return seconds
     return rules.check_timeout_seconds(rules.parse_int(seconds, "timeout"))

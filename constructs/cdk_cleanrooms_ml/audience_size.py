@@ -6,9 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Token
-
 from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml.tokens import is_token
 
 
 class AudienceSizeType(enum.StrEnum):
@@ -38,13 +37,13 @@ class AudienceSize:
         size_type: str | None = None
         if isinstance(self.type, AudienceSizeType):
             size_type = self.type.value
-        elif isinstance(self.type, str) and Token.is_unresolved(self.type):
+        elif isinstance(self.type, str) and is_token(self.type):
             pass
         else:
             raw = rules.parse_str(self.type, "audience_size.type")
             size_type = rules.check_size_type(raw)
             object.__setattr__(self, "type", AudienceSizeType(size_type))
-        if Token.is_unresolved(self.value):
+        if is_token(self.value):
             return
         value = rules.parse_int(self.value, "audience_size.value")
         if size_type is not None:
@@ -70,7 +69,7 @@ class AudienceSize:
     @property
     def is_resolved(self) -> bool:
         """Whether both the type and the value are known at synth time."""
-        return not (Token.is_unresolved(self.type) or Token.is_unresolved(self.value))
+        return not (is_token(self.type) or is_token(self.value))
 
     def to_properties(self) -> dict[str, Any]:
         """The ``AudienceSize`` property of the custom resource (``Type``, ``Value``)."""

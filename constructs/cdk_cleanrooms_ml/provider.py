@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import weakref
 from typing import Final
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Acknowledgment, CfnResource, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from cdk_cleanrooms_ml.asset import HANDLER, handler_code
+from cdk_cleanrooms_ml.tokens import is_token
 from constructs import Construct, IConstruct
 
 EXPORT_ACTIONS: Final = (
@@ -23,6 +25,9 @@ LOG_ACTIONS: Final = ("logs:CreateLogStream", "logs:PutLogEvents")
 FUNCTION_TIMEOUT: Final = Duration.minutes(5)
 LOG_RETENTION: Final = logs.RetentionDays.ONE_YEAR
 _SINGLETON_ID: Final = "CleanRoomsMlAudienceExportProvider"
+# Scope -> its stack's shared provider: exports mostly share a scope, and each lookup through
+# CDK (Stack.of, try_find_child) is a round trip to its Node.js process.
+_SHARED: weakref.WeakKeyDictionary[IConstruct, AudienceExportProvider] = weakref.WeakKeyDictionary()
 
 
 class AudienceExportProvider(Construct):
@@ -86,37 +91,57 @@ class AudienceExportProvider(Construct):
                 )
             ],
         )
+        policy_resource = self.self_invoke_policy.node.default_child
+        if not isinstance(policy_resource, CfnResource):
+            raise TypeError("iam.Policy without its CfnPolicy")
+        self._self_invoke_resource: CfnResource = policy_resource
+        self._service_token = self.function.function_arn
         self._granted: set[str] = set()
+        self._jobs_statement: iam.PolicyStatement | None = None
         self._account_wide = False
 
     @staticmethod
     def of(scope: IConstruct) -> AudienceExportProvider:
         """The shared provider of the stack that holds ``scope``, created on first use."""
+        cached = _SHARED.get(scope)
+        if cached is not None:
+            return cached
         stack = Stack.of(scope)
         existing = stack.node.try_find_child(_SINGLETON_ID)
         if existing is None:
-            return AudienceExportProvider(stack, _SINGLETON_ID)
-        if not isinstance(existing, AudienceExportProvider):
+            existing = AudienceExportProvider(stack, _SINGLETON_ID)
+        elif not isinstance(existing, AudienceExportProvider):
             raise TypeError(f"{stack.node.path}/{_SINGLETON_ID} is not an AudienceExportProvider")
+        _SHARED[scope] = existing
         return existing
 
     @property
     def service_token(self) -> str:
         """The ``ServiceToken`` of resources this provider serves: the function's ARN."""
-        return self.function.function_arn
+        return self._service_token
 
-    def grant_job(self, job_arn: str) -> None:
+    def grant_job(self, job_arn: str, *, concrete: bool | None = None) -> None:
         """Let the handler start and watch exports of one audience generation job.
 
-        ``job_arn`` is an ARN or a token; each job is granted once however many exports use it.
+        ``job_arn`` is an ARN or a token; each job is granted once however many exports use it,
+        and all jobs share one statement. ``concrete`` says whether ``job_arn`` is free of
+        tokens, when the caller already knows (it saves a round trip to CDK per export).
         """
-        key = json.dumps(Stack.of(self).resolve(job_arn), sort_keys=True)
-        if self._account_wide or key in self._granted:
+        if self._account_wide:
+            return
+        if concrete is None:
+            concrete = not is_token(job_arn)
+        key = job_arn if concrete else json.dumps(Stack.of(self).resolve(job_arn), sort_keys=True)
+        if key in self._granted:
             return
         self._granted.add(key)
-        self._policy.add_statements(
-            iam.PolicyStatement(actions=list(EXPORT_ACTIONS), resources=[job_arn])
-        )
+        if self._jobs_statement is None:
+            self._jobs_statement = iam.PolicyStatement(
+                actions=list(EXPORT_ACTIONS), resources=[job_arn]
+            )
+            self._policy.add_statements(self._jobs_statement)
+        else:
+            self._jobs_statement.add_resources(job_arn)
 
     def grant_account_jobs(self) -> None:
         """Let the handler start and watch exports of any generation job in its account/region.
@@ -131,10 +156,24 @@ class AudienceExportProvider(Construct):
         self._policy.add_statements(
             iam.PolicyStatement(actions=list(EXPORT_ACTIONS), resources=[account_jobs_arn(self)])
         )
+        # cdk-nag (AwsSolutions-IAM5) flags any wildcard; this one is the narrowest possible.
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_nag_rendering(self)}]",
+                reason=(
+                    "A shared provider serves templates deployed after it, so it cannot name"
+                    " their generation jobs: it is scoped to the jobs of its own account and"
+                    " region, for the three export actions only."
+                ),
+            )
+        )
 
     def bind_resource(self, resource: IConstruct) -> None:
         """Make ``resource`` wait for every permission the handler needs before it is invoked."""
-        resource.node.add_dependency(self.self_invoke_policy)
+        if isinstance(resource, CfnResource):
+            resource.add_resource_dependency(self._self_invoke_resource)
+        else:
+            resource.node.add_dependency(self.self_invoke_policy)
 
 
 def account_jobs_arn(scope: IConstruct) -> str:
@@ -142,3 +181,11 @@ def account_jobs_arn(scope: IConstruct) -> str:
     return Stack.of(scope).format_arn(
         service="cleanrooms-ml", resource="audience-generation-job", resource_name="*"
     )
+
+
+def _nag_rendering(scope: IConstruct) -> str:
+    """:func:`account_jobs_arn` as cdk-nag spells it in a finding's id."""
+    stack = Stack.of(scope)
+    region = "<AWS::Region>" if is_token(stack.region) else stack.region
+    account = "<AWS::AccountId>" if is_token(stack.account) else stack.account
+    return f"arn:<AWS::Partition>:cleanrooms-ml:{region}:{account}:audience-generation-job/*"

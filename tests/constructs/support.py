@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, CfnElement, Stack
+from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 from cdk_cleanrooms_ml import RESOURCE_TYPE, AudienceExport
+
+from tests.cfn_lint import assert_lint_clean
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -31,13 +33,15 @@ def new_stack(outdir: Path | None = None, name: str = "TestStack") -> Stack:
 
 def logical_id(export: AudienceExport) -> str:
     """The logical id of an export's custom resource."""
-    element = export.resource.node.default_child
-    assert isinstance(element, CfnElement)
-    return Stack.of(export).get_logical_id(element)
+    return Stack.of(export).get_logical_id(export.resource)
 
 
 def template_of(stack: Stack) -> dict[str, Any]:
-    return dict(Template.from_stack(stack).to_json())
+    """The stack's template; every template a test looks at must be cfn-lint clean."""
+    template = dict(Template.from_stack(stack).to_json())
+    if template.get("Resources"):  # an empty stack is never deployed (CDK refuses to)
+        assert_lint_clean(template, stack.node.path)
+    return template
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from aws_cdk import App
 from cdk_cleanrooms_ml._handler.rules import RuleError
 
 import app as example
+from tests.cfn_lint import assert_assembly_lint_clean
 from tests.constructs.support import only_export_properties, template_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,5 +84,6 @@ def test_python3_app_py_synthesizes(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    assert_assembly_lint_clean(tmp_path)
     template = json.loads((tmp_path / f"{example.STACK_NAME}.template.json").read_text())
     assert only_export_properties(template)["AudienceSize"]["Value"] == 10

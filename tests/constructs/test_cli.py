@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cfn_lint import assert_assembly_lint_clean
 from tests.constructs.support import only_export_properties, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +52,7 @@ def test_cdk_synth_of_the_example_app(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = tmp_path / "cdk.out"
+    assert_assembly_lint_clean(out)
     template = json.loads((out / "AudienceExportExample.template.json").read_text())
     properties = only_export_properties(template)
     assert properties["AudienceSize"] == {"Type": "PERCENTAGE", "Value": 10}

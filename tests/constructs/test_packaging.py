@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cfn_lint import assert_assembly_lint_clean
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "constructs", "lambda")
 
@@ -107,6 +109,7 @@ def test_installed_wheel_synthesizes_the_asset(tmp_path: Path) -> None:
     report = json.loads(run([str(python), "app.py", str(out)], project, env).splitlines()[-1])
     assert Path(report["package"]).is_relative_to(purelib)
 
+    assert_assembly_lint_clean(out)
     template = json.loads((out / "Installed.template.json").read_text())
     (function,) = [
         r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"

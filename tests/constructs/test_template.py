@@ -78,18 +78,22 @@ def test_properties_are_rendered_as_given(synthesized: Any) -> None:
     absolute = resources[by_path["TestStack/Absolute"]]["Properties"]
     function_id = next(iter(resources_of_type(template, "AWS::Lambda::Function")))
 
+    # Defaults (wait for completion, a 1-hour ServiceTimeout) are left out: the handler and
+    # CloudFormation apply the same ones.
     assert percent == {
         "ServiceToken": {"Fn::GetAtt": [function_id, "Arn"]},
-        "ServiceTimeout": "3600",
         "AudienceGenerationJobArn": JOB_ARNS[0],
         "AudienceSize": {"Type": "PERCENTAGE", "Value": 20},
-        "WaitForCompletion": True,
         "Name": "q4-lookalikes",
         "Description": "Top 20% for the Q4 campaign",
     }
     assert absolute["AudienceSize"] == {"Type": "ABSOLUTE", "Value": 50000}
     assert absolute["WaitForCompletion"] is False
     assert absolute["ServiceTimeout"] == "1800"
+    for resource in resources.values():
+        # CloudFormation's defaults for a custom resource, not repeated per export.
+        assert "DeletionPolicy" not in resource
+        assert "UpdateReplacePolicy" not in resource
     assert "Description" not in absolute
     assert absolute["Name"] == exports[1].name
 

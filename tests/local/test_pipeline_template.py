@@ -16,6 +16,7 @@ from cdk_cleanrooms_ml import AudienceExportProviderStack
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from cdk_cleanrooms_ml.local.template import load_stack, load_template_file
 
+from tests.cfn_lint import assert_assembly_lint_clean, assert_lint_clean
 from tests.local.conftest import CloudFactory
 from tests.local.support import JOB_ARN, exports_of
 
@@ -34,6 +35,7 @@ def provider_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
         app, env=cdk.Environment(account="111122223333", region="us-east-1")
     )
     app.synth()
+    assert_assembly_lint_clean(out)
     return out
 
 
@@ -61,6 +63,10 @@ def parameters(**overrides: str) -> dict[str, str]:
 
 def deploy(cloud: LocalCloud, **overrides: str) -> Any:
     return cloud.deploy(load_template_file(EXAMPLE, stack_name=STACK), parameters(**overrides))
+
+
+def test_example_template_is_cfn_lint_clean() -> None:
+    assert_lint_clean(EXAMPLE)
 
 
 def test_create_update_delete_from_the_plain_template(cloud: LocalCloud) -> None:

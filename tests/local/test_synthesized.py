@@ -16,6 +16,7 @@ from cdk_cleanrooms_ml import AudienceExport, AudienceSize
 from cdk_cleanrooms_ml.local.endpoint import ExportDurations
 from cdk_cleanrooms_ml.local.template import load_stack
 
+from tests.cfn_lint import assert_assembly_lint_clean
 from tests.local.conftest import CloudFactory
 from tests.local.support import JOB_ARN, exports_of
 
@@ -29,6 +30,7 @@ def synth(out: Path, build: Callable[[cdk.Stack], None]) -> Path:
     stack = cdk.Stack(app, STACK, env=cdk.Environment(account="111122223333", region="us-east-1"))
     build(stack)
     app.synth()
+    assert_assembly_lint_clean(out)
     return out
 
 
