@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# jsii's end-of-life banner (Node 20 since 2026-10-30): noise in every command's output.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # The example app is synthesized and deployed for this region; no AWS account is contacted.
 export CDK_DEFAULT_REGION ?= us-east-1
 export CDK_DEFAULT_ACCOUNT ?= 111122223333

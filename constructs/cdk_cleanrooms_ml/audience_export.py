@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from aws_cdk import CfnResource, Duration, Token
@@ -14,6 +15,10 @@ from constructs import Construct
 
 RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceExport"
 DEFAULT_TIMEOUT_SECONDS: Final = rules.TIMEOUT_MAX_SECONDS
+# The provider is a Lambda function, maybe with a version or alias qualifier.
+_FUNCTION_ARN: Final = re.compile(
+    r"arn:aws[-a-z]*:lambda:[-a-z0-9]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?"
+)
 
 
 def _concrete(value: object) -> bool:
@@ -76,8 +81,8 @@ class AudienceExport(Construct):
             )
         if provider is not None and not isinstance(provider, AudienceExportProvider):
             raise TypeError("provider: must be an AudienceExportProvider")
-        if service_token is not None and _concrete(service_token) and not service_token.strip():
-            raise rules.RuleError("service_token", "must not be blank")
+        if service_token is not None and _concrete(service_token):
+            _check_service_token(service_token)
         wait_for_completion = rules.parse_bool(wait_for_completion, "wait_for_completion")
         timeout_seconds = _timeout_seconds(timeout)
         super().__init__(scope, construct_id)
@@ -169,3 +174,12 @@ def _timeout_seconds(timeout: Duration | None) -> int | float:
     if is_token(seconds):
         return seconds
     return rules.check_timeout_seconds(rules.parse_int(seconds, "timeout"))
+
+
+def _check_service_token(service_token: str) -> None:
+    if not _FUNCTION_ARN.fullmatch(service_token):
+        raise rules.RuleError(
+            "service_token",
+            f"{service_token!r} is not a Lambda function ARN"
+            " (arn:<partition>:lambda:<region>:<account>:function:<name>)",
+        )

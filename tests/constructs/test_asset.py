@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -13,7 +14,7 @@ from typing import Any
 import cdk_cleanrooms_ml._handler as handler_package
 import pytest
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize
-from cdk_cleanrooms_ml.asset import bundle, package_dir
+from cdk_cleanrooms_ml.asset import bundle, bundled_dir, package_dir
 
 from tests.constructs.support import JOB_ARN, new_stack, resources_of_type, template_of
 
@@ -130,3 +131,13 @@ def test_handler_imports_from_the_asset_alone(first_synth: tuple[str, Path]) -> 
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "audience_export.index"
+
+
+def test_asset_folder_is_written_once_per_process_and_again_if_removed() -> None:
+    first = bundled_dir()
+    assert bundled_dir() == first  # every provider of the process stages the same folder
+    contents = tree(first)
+    shutil.rmtree(first.parent)  # e.g. a temp cleaner between two synths of a long session
+    second = bundled_dir()
+    assert second != first
+    assert tree(second) == contents

@@ -179,7 +179,12 @@ def test_provider_and_token_together_are_refused() -> None:
 @pytest.mark.parametrize(
     ("props", "error", "message"),
     [
-        ({"service_token": "  "}, RuleError, r"^service_token: must not be blank"),
+        ({"service_token": "  "}, RuleError, r"^service_token: '  ' is not a Lambda function ARN"),
+        (
+            {"service_token": "arn:aws:sns:us-east-1:111122223333:topic"},
+            RuleError,
+            r"^service_token: .* is not a Lambda function ARN \(arn:<partition>:lambda:",
+        ),
         (
             {"provider": "arn:aws:lambda:x"},
             TypeError,
@@ -220,3 +225,17 @@ def test_example_app_with_a_shared_provider() -> None:
 def test_example_app_refuses_an_unknown_provider_mode() -> None:
     with pytest.raises(ValueError, match=r"^provider: 'lambda' is not one of own, shared"):
         example.build(App(context={"provider": "lambda"}))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "arn:aws:lambda:us-east-1:111122223333:function:shared-provider",
+        "arn:aws-cn:lambda:cn-north-1:111122223333:function:Provider_1:live",
+    ],
+)
+def test_a_literal_function_arn_is_a_service_token(token: str) -> None:
+    stack = new_stack()
+    export(stack, service_token=token)
+    [resource] = export_resources(template_of(stack)).values()
+    assert resource["Properties"]["ServiceToken"] == token

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import CfnParameter, Duration, Stack
+from aws_cdk import CfnParameter, Duration, Stack, Token
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize, AudienceSizeType
 from cdk_cleanrooms_ml._handler.rules import RuleError
+from cdk_cleanrooms_ml.tokens import is_token
 
 from tests.constructs.support import (
     JOB_ARN,
@@ -126,3 +127,20 @@ def test_timeout_token_in_minutes_is_explained() -> None:
 def test_concrete_size_type_string_becomes_the_enum() -> None:
     assert AudienceSize.of("ABSOLUTE", 10) == AudienceSize.absolute(10)
     assert AudienceSize.of("ABSOLUTE", 10).type is AudienceSizeType.ABSOLUTE
+
+
+def test_is_token_answers_in_python_what_cdk_would() -> None:
+    stack = new_stack()
+    values: list[object] = [
+        JOB_ARN,
+        "",
+        20,
+        True,
+        20.5,
+        string_parameter(stack, "Arn"),
+        f"prefix-{string_parameter(stack, 'Suffix')}",
+        number_parameter(stack, "Size"),
+        Duration.seconds(number_parameter(stack, "Timeout")).to_seconds(),
+    ]
+    assert [is_token(value) for value in values] == [Token.is_unresolved(value) for value in values]
+    assert [is_token(value) for value in values] == [False] * 5 + [True] * 4

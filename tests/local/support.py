@@ -156,33 +156,7 @@ def exports_of(endpoint: Any, job_arn: str = JOB_ARN) -> list[dict[str, Any]]:
     return found
 
 
-# A plain template as pipelines deploy it: the ServiceToken is the provider stack's export.
-PLAIN_TEMPLATE = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Parameters:
-  AudienceGenerationJobArn:
-    Type: String
-  AudienceSizeType:
-    Type: String
-    AllowedValues: [ABSOLUTE, PERCENTAGE]
-  AudienceSizeValue:
-    Type: Number
-  ExportName:
-    Type: String
-Resources:
-  AudienceExport:
-    Type: Custom::CleanRoomsMlAudienceExport
-    Properties:
-      ServiceToken: !ImportValue CleanRoomsMlAudienceExportProvider
-      AudienceGenerationJobArn: !Ref AudienceGenerationJobArn
-      AudienceSize:
-        Type: !Ref AudienceSizeType
-        Value: !Ref AudienceSizeValue
-      Name: !Ref ExportName
-      WaitForCompletion: true
-Outputs:
-  Status:
-    Value: !GetAtt AudienceExport.Status
-  OutputLocation:
-    Value: !GetAtt AudienceExport.OutputLocation
-"""
+# The plain template pipelines deploy (the README's "Using it from CloudFormation pipelines").
+EXAMPLE = (
+    Path(__file__).resolve().parents[2] / "examples" / "cloudformation" / "audience-export.yaml"
+)

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import boto3
 import pytest
+from cdk_cleanrooms_ml import AudienceExportProviderStack
 from cdk_cleanrooms_ml.local.cli import EXIT_FAILED, EXIT_USAGE, main
 from cdk_cleanrooms_ml.local.endpoint import default_seed
 from cdk_cleanrooms_ml.local.server import LoopbackServer
 
 from tests.local.support import (
+    EXAMPLE,
     JOB_ARN,
-    PLAIN_TEMPLATE,
     RESOURCE_TYPE,
     export_properties,
     write_assembly,
@@ -184,19 +185,17 @@ def test_plain_template_after_the_provider_stack(tmp_path: Path, fast_seed: Path
         outputs={
             "ServiceToken": {
                 "Value": {"Fn::GetAtt": ["ProviderFunction", "Arn"]},
-                "Export": {"Name": "CleanRoomsMlAudienceExportProvider"},
+                "Export": {"Name": AudienceExportProviderStack.DEFAULT_EXPORT_NAME},
             }
         },
     )
-    template = tmp_path / "audience-export.yaml"
-    template.write_text(PLAIN_TEMPLATE, encoding="utf-8")
     common = ["--state-dir", str(tmp_path / "state"), "--seed", str(fast_seed)]
     code, text = run("deploy", "--app-dir", str(provider), *common)
     assert code == 0, text
     code, text = run(
         "deploy",
         "--template",
-        str(template),
+        str(EXAMPLE),
         "--stack",
         "PlainExport",
         *common,

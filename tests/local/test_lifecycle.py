@@ -7,7 +7,6 @@ exist, their sizes) and the responses CloudFormation would have received.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,11 @@ import pytest
 from cdk_cleanrooms_ml.local.driver import Operation, StackResult
 from cdk_cleanrooms_ml.local.endpoint import ExportDurations
 from cdk_cleanrooms_ml.local.harness import LocalCloud
-from cdk_cleanrooms_ml.local.template import load_stack, load_template_file
+from cdk_cleanrooms_ml.local.template import load_stack
 
 from tests.local.conftest import CloudFactory
 from tests.local.support import (
     JOB_ARN,
-    PLAIN_TEMPLATE,
     RESOURCE_TYPE,
     export_properties,
     exports_of,
@@ -328,49 +326,3 @@ def test_exports_referring_to_each_other_deploy_in_dependency_order(
     assert described["description"] == "after first (ACTIVE)"
     destroyed = cloud.destroy(STACK)
     assert [op.logical_id for op in destroyed.operations] == ["Second", "First"]
-
-
-def test_plain_template_through_an_imported_service_token(
-    tmp_path: Path, make_cloud: CloudFactory
-) -> None:
-    provider_app = write_assembly(
-        tmp_path / "provider.out",
-        "Provider",
-        {},
-        outputs={
-            "ServiceToken": {
-                "Value": {"Fn::GetAtt": ["ProviderFunction", "Arn"]},
-                "Export": {"Name": "CleanRoomsMlAudienceExportProvider"},
-            }
-        },
-    )
-    template = tmp_path / "audience-export.yaml"
-    template.write_text(PLAIN_TEMPLATE, encoding="utf-8")
-    cloud = make_cloud()
-    provider = cloud.deploy(load_stack(provider_app))
-    assert provider.status == "CREATE_COMPLETE", provider.reason
-    assert provider.outputs["ServiceToken"].startswith(
-        "arn:aws:lambda:us-east-1:111122223333:function:"
-    )
-
-    plain = load_template_file(template, stack_name="PlainExport")
-    parameters = {
-        "AudienceGenerationJobArn": JOB_ARN,
-        "AudienceSizeType": "ABSOLUTE",
-        "AudienceSizeValue": "50000",
-        "ExportName": "pipeline-export",
-    }
-    created = cloud.deploy(plain, parameters)
-    assert created.status == "CREATE_COMPLETE", created.reason
-    props = only(created.operations, "Create").event["ResourceProperties"]
-    assert props["AudienceSize"] == {"Type": "ABSOLUTE", "Value": "50000"}
-    assert props["WaitForCompletion"] == "true"
-    assert props["ServiceToken"] == provider.outputs["ServiceToken"]
-    assert created.outputs["Status"] == "ACTIVE"
-    assert sizes(cloud) == [("pipeline-export", 50000, "ACTIVE")]
-
-    # The provider cannot go while a stack imports its token.
-    assert cloud.destroy("Provider").status == "DELETE_FAILED"
-    assert cloud.destroy("PlainExport").status == "DELETE_COMPLETE"
-    assert cloud.destroy("Provider").status == "DELETE_COMPLETE"
-    assert json.loads((cloud.store.directory / "exports.json").read_text()) == {}

@@ -18,11 +18,10 @@ from cdk_cleanrooms_ml.local.template import load_stack, load_template_file
 
 from tests.cfn_lint import assert_assembly_lint_clean, assert_lint_clean
 from tests.local.conftest import CloudFactory
-from tests.local.support import JOB_ARN, exports_of
+from tests.local.support import EXAMPLE, JOB_ARN, exports_of
 
 pytestmark = pytest.mark.slow
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "cloudformation" / "audience-export.yaml"
 PROVIDER = AudienceExportProviderStack.DEFAULT_STACK_NAME
 STACK = "PipelineExport"
 
@@ -117,6 +116,8 @@ def test_create_update_delete_from_the_plain_template(cloud: LocalCloud) -> None
     assert unchanged.outputs["Name"] == derived
     assert len(exports_of(cloud.endpoint)) == 2
 
+    # The provider cannot go while a stack imports its token.
+    assert cloud.destroy(PROVIDER).status == "DELETE_FAILED"
     destroyed = cloud.destroy(STACK)
     assert destroyed.status == "DELETE_COMPLETE", destroyed.reason
     # Exports have no Delete API: they stay in Clean Rooms ML.

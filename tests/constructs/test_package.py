@@ -1,0 +1,31 @@
+"""The package's top level: its public names, imported only when first used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import cdk_cleanrooms_ml
+import pytest
+
+
+def test_public_names_resolve_to_their_modules() -> None:
+    for name in cdk_cleanrooms_ml.__all__:
+        value = getattr(cdk_cleanrooms_ml, name)
+        assert value is not None
+        assert name in dir(cdk_cleanrooms_ml)
+    assert cdk_cleanrooms_ml.RESOURCE_TYPE == "Custom::CleanRoomsMlAudienceExport"
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        _ = cdk_cleanrooms_ml.Nope  # type: ignore[attr-defined]
+
+
+def test_the_offline_harness_does_not_load_aws_cdk() -> None:
+    # aws-cdk-lib starts a Node.js process on import; the local CLI needs none of it.
+    probe = (
+        "import sys, cdk_cleanrooms_ml, cdk_cleanrooms_ml.local.cli;"
+        "print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["False", "False"]
