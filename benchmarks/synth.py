@@ -26,6 +26,7 @@ STACK_RESOURCE_LIMIT: Final = 500
 # aws-cdk-lib accepts both the v2 name "CleanRoomsML" and "@aws-sdk/client-cleanroomsml"; both
 # become the IAM action cleanrooms-ml:StartAudienceExportJob.
 SDK_SERVICE: Final = "CleanRoomsML"
+WARM_UP_ROUNDS: Final = 3
 
 Template = Mapping[str, Any]
 Build = Callable[[cdk.Stack, int], None]
@@ -112,9 +113,11 @@ class Variant:
 def measure(counts: Sequence[int], repeats: int) -> tuple[Variant, Variant]:
     """Both variants for every N; alternating, so drift (GC, caches) hits both alike."""
     smallest = min(counts)
-    # Warm-up: jsii starts its Node process and loads aws-cdk-lib on first use.
-    synthesize(build_ours, smallest)
-    synthesize(build_peer, smallest)
+    # Warm-up: jsii starts its Node process and loads aws-cdk-lib on first use, and Node's JIT
+    # needs a few rounds of both sides' code before times settle.
+    for _ in range(WARM_UP_ROUNDS):
+        synthesize(build_ours, smallest)
+        synthesize(build_peer, smallest)
     ours = Variant({}, {})
     peer = Variant({}, {})
     for count in counts:
@@ -205,7 +208,7 @@ def section(counts: Sequence[int], repeats: int) -> Section:
         rows=rows,
         notes=(
             f"N = {', '.join(map(str, counts))}; synth time is the median of {repeats} "
-            "alternating run(s) after one warm-up synth of each side.",
+            f"alternating run(s) after {WARM_UP_ROUNDS} warm-up synths of each side.",
             "At small N the provider's fixed cost dominates our synth time: its own log group,"
             " inline and self-invoke policies, and a Python asset of a few dozen files staged"
             " into the cloud assembly, against the peer's single prebuilt JavaScript file.",

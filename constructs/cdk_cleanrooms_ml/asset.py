@@ -8,22 +8,25 @@ The asset root holds::
 
 boto3 is not bundled: the Lambda runtime provides it. The folder is written once per process
 (into a private temporary folder, removed at exit) and handed to CDK as a plain directory asset:
-no bundling step and no Docker at synth, and CDK's hash of the folder depends only on file names
-and contents, so it is the same on every machine and changes whenever the handler or crhelper's
-version changes.
+no bundling step and no Docker at synth. Its hash (:func:`content_hash`) depends only on file
+names and contents, so it is the same on every machine and changes whenever the handler or
+crhelper's version changes.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import importlib.metadata
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Final
 
+from aws_cdk import AssetHashType
 from aws_cdk import aws_lambda as lambda_
 
 import cdk_cleanrooms_ml._handler as _handler_package
@@ -84,20 +87,49 @@ def bundle(output_dir: Path) -> None:
     _copy_dist_info(distribution, output_dir / f"{CRHELPER}-{distribution.version}.dist-info")
 
 
-_bundled: Path | None = None
+def content_hash(root: Path) -> str:
+    """SHA-256 of a folder's files: their relative paths and contents, in sorted order."""
+    digest = hashlib.sha256()
+    for path in _files(root):
+        name = path.relative_to(root).as_posix().encode("utf-8")
+        content = path.read_bytes()
+        # Lengths first, so no two different trees can feed the same bytes.
+        digest.update(b"%d:%s%d:" % (len(name), name, len(content)))
+        digest.update(content)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    path: Path
+    asset_hash: str
+
+
+_bundled: _Bundle | None = None
+
+
+def _bundle_once() -> _Bundle:
+    global _bundled  # noqa: PLW0603 - one folder per process, like CDK's own asset cache
+    if _bundled is None or not _bundled.path.is_dir():
+        root = Path(tempfile.mkdtemp(prefix="cdk-cleanrooms-ml-asset-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        bundle(root / "asset")
+        _bundled = _Bundle(root / "asset", content_hash(root / "asset"))
+    return _bundled
 
 
 def bundled_dir() -> Path:
     """The asset folder, written on first use in this process (again if it was removed)."""
-    global _bundled  # noqa: PLW0603 - one folder per process, like CDK's own asset cache
-    if _bundled is None or not _bundled.is_dir():
-        root = Path(tempfile.mkdtemp(prefix="cdk-cleanrooms-ml-asset-"))
-        atexit.register(shutil.rmtree, root, ignore_errors=True)
-        bundle(root / "asset")
-        _bundled = root / "asset"
-    return _bundled
+    return _bundle_once().path
 
 
 def handler_code() -> lambda_.Code:
-    """The provider Lambda's code asset."""
-    return lambda_.Code.from_asset(str(bundled_dir()))
+    """The provider Lambda's code asset.
+
+    Its hash is computed here once per process: CDK would otherwise fingerprint the folder
+    again for every stack (most of a small app's synth time).
+    """
+    bundled = _bundle_once()
+    return lambda_.Code.from_asset(
+        str(bundled.path), asset_hash=bundled.asset_hash, asset_hash_type=AssetHashType.CUSTOM
+    )

@@ -14,7 +14,7 @@ from typing import Any
 import cdk_cleanrooms_ml._handler as handler_package
 import pytest
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize
-from cdk_cleanrooms_ml.asset import bundle, bundled_dir, package_dir
+from cdk_cleanrooms_ml.asset import bundle, bundled_dir, content_hash, package_dir
 
 from tests.constructs.support import JOB_ARN, new_stack, resources_of_type, template_of
 
@@ -141,3 +141,21 @@ def test_asset_folder_is_written_once_per_process_and_again_if_removed() -> None
     second = bundled_dir()
     assert second != first
     assert tree(second) == contents
+
+
+def test_content_hash_follows_names_and_contents_only(tmp_path: Path) -> None:
+    def tree_at(name: str, files: dict[str, bytes]) -> Path:
+        root = tmp_path / name
+        for relative, content in files.items():
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).write_bytes(content)
+        return root
+
+    base = content_hash(tree_at("base", {"a/x.py": b"1", "b.py": b"2"}))
+    assert content_hash(tree_at("same", {"b.py": b"2", "a/x.py": b"1"})) == base
+    cached = tree_at("cached", {"a/x.py": b"1", "b.py": b"2", "a/__pycache__/x.pyc": b"\0"})
+    assert content_hash(cached) == base
+    assert content_hash(tree_at("edited", {"a/x.py": b"1", "b.py": b"3"})) != base
+    assert content_hash(tree_at("renamed", {"a/y.py": b"1", "b.py": b"2"})) != base
+    # Boundaries count: the same bytes split differently between name and content differ.
+    assert content_hash(tree_at("s1", {"ab": b"c"})) != content_hash(tree_at("s2", {"a": b"bc"}))
