@@ -24,6 +24,23 @@ from tests.handler.support import (
 
 NAME = "my-export"
 PHYSICAL_ID = rules.physical_id(JOB_ARN, NAME)
+
+
+def update_event(
+    new: Mapping[str, Any] | None = None,
+    *,
+    old: Mapping[str, Any] | None = None,
+    physical_id: str = PHYSICAL_ID,
+) -> dict[str, Any]:
+    """An Update of the export ``my-export`` (default properties on either side)."""
+    return cfn_event(
+        "Update",
+        properties() if new is None else new,
+        physical_id=physical_id,
+        old_properties=properties() if old is None else old,
+    )
+
+
 OUTPUT = "s3://audience-output/exports/my-export/"
 
 
@@ -244,12 +261,9 @@ def test_no_op_update_writes_nothing_and_returns_the_same_id_and_data(services: 
 
     services.expect_list([export_summary(NAME)])
     updated = invoke_handler(
-        cfn_event(
-            "Update",
+        update_event(
             # Only what does not touch the export changed (e.g. a new function behind the token).
-            properties(ServiceTimeout="1800"),
-            physical_id=PHYSICAL_ID,
-            old_properties=properties(),
+            properties(ServiceTimeout="1800")
         ),
         services=services,
     )
@@ -264,10 +278,7 @@ def test_no_op_update_writes_nothing_and_returns_the_same_id_and_data(services: 
 def test_no_op_update_still_succeeds_when_the_export_cannot_be_read(services: Services) -> None:
     services.expect_error("list_audience_export_jobs", "AccessDeniedException", "no", 403)
 
-    result = invoke_handler(
-        cfn_event("Update", properties(), physical_id=PHYSICAL_ID, old_properties=properties()),
-        services=services,
-    )
+    result = invoke_handler(update_event(), services=services)
 
     assert result.response is not None
     assert result.response["Status"] == "SUCCESS"
@@ -288,15 +299,7 @@ def test_update_of_a_custom_named_export_in_place_fails_with_the_custom_name_rul
 ) -> None:
     services.expect_list([export_summary(NAME)])
 
-    result = invoke_handler(
-        cfn_event(
-            "Update",
-            properties(**changed),
-            physical_id=PHYSICAL_ID,
-            old_properties=properties(),
-        ),
-        services=services,
-    )
+    result = invoke_handler(update_event(properties(**changed)), services=services)
 
     assert_failed(
         result.response, f"Name: cannot change export {NAME} in place", "rename it (or omit Name)"
@@ -310,15 +313,7 @@ def test_rollback_after_the_custom_name_failure_succeeds(services: Services) -> 
     # CloudFormation rolls back with the old properties, the refused ones as "old".
     services.expect_list([export_summary(NAME)])
 
-    result = invoke_handler(
-        cfn_event(
-            "Update",
-            properties(),
-            physical_id=PHYSICAL_ID,
-            old_properties=properties(size_value="5000"),
-        ),
-        services=services,
-    )
+    result = invoke_handler(update_event(old=properties(size_value="5000")), services=services)
 
     assert result.response is not None
     assert result.response["Status"] == "SUCCESS"
@@ -344,11 +339,8 @@ def test_update_with_a_generated_name_replaces_the_export(services: Services) ->
     services.expect_list([export_summary(new_name, size=("ABSOLUTE", 5000))])
 
     result = invoke_handler(
-        cfn_event(
-            "Update",
-            properties(name=None, size_value="5000"),
-            physical_id=old_id,
-            old_properties=properties(name=None),
+        update_event(
+            properties(name=None, size_value="5000"), old=properties(name=None), physical_id=old_id
         ),
         services=services,
     )
@@ -375,15 +367,7 @@ def test_update_to_a_new_name_creates_it_and_keeps_the_old_id_on_failure(
         quotaValue=25.0,
     )
 
-    result = invoke_handler(
-        cfn_event(
-            "Update",
-            properties(name="renamed"),
-            physical_id=PHYSICAL_ID,
-            old_properties=properties(),
-        ),
-        services=services,
-    )
+    result = invoke_handler(update_event(properties(name="renamed")), services=services)
 
     assert_failed(result.response, "service quota exceeded")
     assert result.response is not None
@@ -398,10 +382,7 @@ def test_update_of_an_export_missing_from_its_job_starts_it(services: Services) 
     services.expect_start(NAME)
     services.expect_list([export_summary(NAME)])
 
-    result = invoke_handler(
-        cfn_event("Update", properties(), physical_id=PHYSICAL_ID, old_properties=properties()),
-        services=services,
-    )
+    result = invoke_handler(update_event(), services=services)
 
     assert result.response is not None
     assert result.response["Status"] == "SUCCESS"
@@ -411,15 +392,7 @@ def test_update_of_an_export_missing_from_its_job_starts_it(services: Services) 
 def test_update_with_bad_properties_fails_without_calls_and_keeps_the_id(
     services: Services,
 ) -> None:
-    result = invoke_handler(
-        cfn_event(
-            "Update",
-            properties(size_value="lots"),
-            physical_id=PHYSICAL_ID,
-            old_properties=properties(),
-        ),
-        services=services,
-    )
+    result = invoke_handler(update_event(properties(size_value="lots")), services=services)
 
     assert_failed(result.response, "AudienceSize.Value")
     assert result.response is not None
