@@ -13,11 +13,11 @@ The defaults below are those of cdk.json, for running ``python3 app.py`` without
 from __future__ import annotations
 
 from aws_cdk import App, CfnOutput, Environment, Fn, Stack
+from constructs import Construct
+
 from cdk_cleanrooms_ml import AudienceExport, AudienceExportProviderStack, AudienceSize
 from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml.provider_app import cli_environment
-
-from constructs import Construct
 
 STACK_NAME = "AudienceExportExample"
 DEFAULTS: dict[str, str] = {

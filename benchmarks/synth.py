@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import aws_cdk as cdk
 from aws_cdk import custom_resources as cr
+
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize
 
 from .report import Goal, Row, Section

@@ -6,12 +6,12 @@ import re
 from typing import Any, Final
 
 from aws_cdk import CfnResource, Duration, Token
+from constructs import Construct
 
 from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml.audience_size import AudienceSize
 from cdk_cleanrooms_ml.provider import AudienceExportProvider
 from cdk_cleanrooms_ml.tokens import is_token
-from constructs import Construct
 
 RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceExport"
 DEFAULT_TIMEOUT_SECONDS: Final = rules.TIMEOUT_MAX_SECONDS

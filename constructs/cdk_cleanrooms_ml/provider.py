@@ -10,10 +10,10 @@ from aws_cdk import Acknowledgment, CfnResource, Duration, RemovalPolicy, Stack,
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
 
 from cdk_cleanrooms_ml.asset import HANDLER, handler_code
 from cdk_cleanrooms_ml.tokens import is_token
-from constructs import Construct, IConstruct
 
 EXPORT_ACTIONS: Final = (
     "cleanrooms-ml:StartAudienceExportJob",

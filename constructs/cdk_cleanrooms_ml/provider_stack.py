@@ -10,10 +10,10 @@ import re
 from typing import Any, Final
 
 from aws_cdk import CfnOutput, Stack, Token
+from constructs import Construct
 
 from cdk_cleanrooms_ml._handler.rules import RuleError
 from cdk_cleanrooms_ml.provider import AudienceExportProvider
-from constructs import Construct
 
 DEFAULT_STACK_NAME: Final = "CleanRoomsMlAudienceExportProvider"
 DEFAULT_EXPORT_NAME: Final = "CleanRoomsMlAudienceExportServiceToken"

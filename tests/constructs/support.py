@@ -8,8 +8,8 @@ from typing import Any
 
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
-from cdk_cleanrooms_ml import RESOURCE_TYPE, AudienceExport
 
+from cdk_cleanrooms_ml import RESOURCE_TYPE, AudienceExport
 from tests.cfn_lint import assert_lint_clean
 
 ACCOUNT = "111122223333"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from aws_cdk import App
-from cdk_cleanrooms_ml._handler.rules import RuleError
 
 import app as example
+from cdk_cleanrooms_ml._handler.rules import RuleError
 from tests.cfn_lint import assert_assembly_lint_clean
 from tests.constructs.support import only_export_properties, template_of
 

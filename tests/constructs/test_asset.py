@@ -11,11 +11,11 @@ import types
 from pathlib import Path
 from typing import Any
 
-import cdk_cleanrooms_ml._handler as handler_package
 import pytest
+
+import cdk_cleanrooms_ml._handler as handler_package
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize
 from cdk_cleanrooms_ml.asset import bundle, bundled_dir, content_hash, package_dir
-
 from tests.constructs.support import JOB_ARN, new_stack, resources_of_type, template_of
 
 CRHELPER_VERSION = importlib.metadata.version("crhelper")

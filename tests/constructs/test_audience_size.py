@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 from aws_cdk import Token
+
 from cdk_cleanrooms_ml import AudienceSize, AudienceSizeType
 from cdk_cleanrooms_ml._handler.rules import RuleError
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from aws_cdk import App, Environment, Stack, Validations
 from aws_cdk import aws_iam as iam
-from cdk_cleanrooms_ml import AudienceExportProviderStack
 from cdk_nag import AwsSolutionsChecks
 
 import app as example
+from cdk_cleanrooms_ml import AudienceExportProviderStack
 
 ENV = {"CDK_DEFAULT_ACCOUNT": "111122223333", "CDK_DEFAULT_REGION": "us-east-1"}
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from constructs import Construct
+
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize
 from cdk_cleanrooms_ml._handler import rules
-
-from constructs import Construct
 from tests.constructs.support import (
     JOB_ARN,
     JOB_ARNS,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import cdk_cleanrooms_ml
 import pytest
+
+import cdk_cleanrooms_ml
 
 
 def test_public_names_resolve_to_their_modules() -> None:

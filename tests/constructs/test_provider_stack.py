@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Environment, Fn, Stack
+
+import app as example
 from cdk_cleanrooms_ml import (
     AudienceExport,
     AudienceExportProvider,
@@ -19,8 +21,6 @@ from cdk_cleanrooms_ml import (
 )
 from cdk_cleanrooms_ml._handler.rules import RuleError
 from cdk_cleanrooms_ml.provider_app import build as build_provider_app
-
-import app as example
 from tests.cfn_lint import assert_assembly_lint_clean
 from tests.constructs.support import (
     ACCOUNT,

@@ -8,8 +8,8 @@ import pytest
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
-from cdk_cleanrooms_ml import AudienceExport, AudienceExportProvider, AudienceSize
 
+from cdk_cleanrooms_ml import AudienceExport, AudienceExportProvider, AudienceSize
 from tests.constructs.support import (
     EXPORT_ACTIONS,
     JOB_ARN,

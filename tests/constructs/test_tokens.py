@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from aws_cdk import CfnParameter, Duration, Stack, Token
+
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize, AudienceSizeType
 from cdk_cleanrooms_ml._handler.rules import RuleError
 from cdk_cleanrooms_ml.tokens import is_token
-
 from tests.constructs.support import (
     JOB_ARN,
     as_list,

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from aws_cdk import Duration
+
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize
 from cdk_cleanrooms_ml._handler.rules import RuleError
-
 from tests.constructs.support import JOB_ARN, export_resources, new_stack, template_of
 
 

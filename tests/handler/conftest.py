@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from cdk_cleanrooms_ml._handler import clients
 from cdk_cleanrooms_ml._handler import clock as handler_clock
-
 from tests.handler.support import FakeClock, Services
 
 

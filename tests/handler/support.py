@@ -26,12 +26,13 @@ from typing import Any
 
 import boto3
 from botocore.stub import ANY, Stubber
-from cdk_cleanrooms_ml._handler import clients, index
-from cdk_cleanrooms_ml._handler import clock as handler_clock
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from cdk_cleanrooms_ml._handler import clients, index
+from cdk_cleanrooms_ml._handler import clock as handler_clock
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"

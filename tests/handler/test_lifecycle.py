@@ -9,8 +9,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import pytest
-from cdk_cleanrooms_ml._handler import rules
 
+from cdk_cleanrooms_ml._handler import rules
 from tests.handler.support import (
     JOB_ARN,
     LOGICAL_ID,

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from cdk_cleanrooms_ml._handler import index
 
+from cdk_cleanrooms_ml._handler import index
 from tests.handler.support import (
     FakeCleanRoomsMl,
     Services,

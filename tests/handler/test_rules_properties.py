@@ -14,9 +14,10 @@ from typing import Any
 
 import botocore.session
 import pytest
-from cdk_cleanrooms_ml._handler import rules
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+
+from cdk_cleanrooms_ml._handler import rules
 
 MODEL = botocore.session.get_session().get_service_model("cleanroomsml")
 START: Any = MODEL.operation_model("StartAudienceExportJob").input_shape.members  # type: ignore[union-attr]

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from cdk_cleanrooms_ml._handler import rules, waiting
 
+from cdk_cleanrooms_ml._handler import rules, waiting
 from tests.handler.support import (
     FUNCTION_ARN,
     JOB_ARN,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cdk_cleanrooms_ml.local.driver import DriverOptions, ProgressEvent
 from cdk_cleanrooms_ml.local.endpoint import ExportDurations
 from cdk_cleanrooms_ml.local.harness import LocalCloud

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from cdk_cleanrooms_ml import AudienceExportProviderStack
 from cdk_cleanrooms_ml.local.cli import EXIT_FAILED, EXIT_USAGE, main
 from cdk_cleanrooms_ml.local.endpoint import default_seed
 from cdk_cleanrooms_ml.local.server import LoopbackServer
-
 from tests.local.support import (
     EXAMPLE,
     JOB_ARN,

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cdk_cleanrooms_ml.local.driver import DriverOptions
 from cdk_cleanrooms_ml.local.template import TemplateError, load_stack
-
 from tests.local.conftest import CloudFactory
 from tests.local.support import RESOURCE_TYPE, write_assembly
 

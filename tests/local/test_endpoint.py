@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
+
 from cdk_cleanrooms_ml.local.endpoint import (
     EXPORTS_PER_GENERATION_JOB,
     CleanRoomsMlEndpoint,
@@ -19,7 +20,6 @@ from cdk_cleanrooms_ml.local.endpoint import (
     SeedError,
     serve_endpoint,
 )
-
 from tests.local.support import JOB_ARN
 
 OTHER_JOB = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/other"

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cdk_cleanrooms_ml.local.driver import Operation, StackResult
 from cdk_cleanrooms_ml.local.endpoint import ExportDurations
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from cdk_cleanrooms_ml.local.template import load_stack
-
 from tests.local.conftest import CloudFactory
 from tests.local.support import (
     JOB_ARN,

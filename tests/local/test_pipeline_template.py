@@ -12,10 +12,10 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+
 from cdk_cleanrooms_ml import AudienceExportProviderStack
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from cdk_cleanrooms_ml.local.template import load_stack, load_template_file
-
 from tests.cfn_lint import assert_assembly_lint_clean, assert_lint_clean
 from tests.local.conftest import CloudFactory
 from tests.local.support import EXAMPLE, JOB_ARN, exports_of

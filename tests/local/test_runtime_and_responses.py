@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from cdk_cleanrooms_ml.local.lambda_emulator import LambdaEmulator
 from cdk_cleanrooms_ml.local.responses import (
     RecordedResponse,

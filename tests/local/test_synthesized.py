@@ -12,10 +12,10 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize
 from cdk_cleanrooms_ml.local.endpoint import ExportDurations
 from cdk_cleanrooms_ml.local.template import load_stack
-
 from tests.cfn_lint import assert_assembly_lint_clean
 from tests.local.conftest import CloudFactory
 from tests.local.support import JOB_ARN, exports_of

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cdk_cleanrooms_ml.local.template import (
     NO_VALUE,
     ResolveContext,
@@ -22,7 +23,6 @@ from cdk_cleanrooms_ml.local.template import (
     resolve_parameters,
     stringify,
 )
-
 from tests.local.support import RESOURCE_TYPE, export_properties, write_assembly
 
 TEMPLATE: dict[str, Any] = {
