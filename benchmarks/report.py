@@ -157,8 +157,9 @@ def command_line() -> str:
 METHOD = """\
 - **Synth**: an `App(outdir=tmp)` with one `Stack` (account 111122223333, us-east-1) holding N
   exports, built and synthesized (`app.synth()`); time is the median over repeats, the two
-  variants alternating, after one discarded warm-up synth of each (jsii starts its Node process
-  on first use). The peer makes the same `StartAudienceExportJob` calls with
+  variants alternating, after three discarded warm-up synths of each (jsii starts its Node
+  process on first use, and Node's JIT needs a few rounds). Per extra export is
+  (time(N max) - time(1)) / (N max - 1). The peer makes the same `StartAudienceExportJob` calls with
   `custom_resources.AwsCustomResource` (`service="CleanRoomsML"`, one
   `AwsCustomResourcePolicy.from_sdk_calls` per call scoped to its job ARN). Template bytes are
   the compact JSON (`json.dumps(separators=(",", ":"))`); per extra export is
