@@ -68,8 +68,7 @@ class AudienceExport(Construct):
         # Checked before anything joins the construct tree: a rejected export leaves no trace.
         if not isinstance(audience_size, AudienceSize):
             raise TypeError("audience_size: use AudienceSize.absolute(...) or .percentage(...)")
-        job_arn_concrete = _concrete(audience_generation_job_arn)
-        if job_arn_concrete:
+        if _concrete(audience_generation_job_arn):
             rules.check_job_arn(audience_generation_job_arn)
         if name is not None and _concrete(name):
             rules.check_name(name)
@@ -98,7 +97,7 @@ class AudienceExport(Construct):
         self.provider: AudienceExportProvider | None = None
         if service_token is None:
             self.provider = provider or AudienceExportProvider.of(scope)
-            self.provider.grant_job(audience_generation_job_arn, concrete=job_arn_concrete)
+            self.provider.grant_job(audience_generation_job_arn)
             service_token = self.provider.service_token
 
         # Defaults are left out (the handler and CloudFormation apply the same ones): every

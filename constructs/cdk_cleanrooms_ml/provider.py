@@ -120,18 +120,20 @@ class AudienceExportProvider(Construct):
         """The ``ServiceToken`` of resources this provider serves: the function's ARN."""
         return self._service_token
 
-    def grant_job(self, job_arn: str, *, concrete: bool | None = None) -> None:
+    def grant_job(self, job_arn: str) -> None:
         """Let the handler start and watch exports of one audience generation job.
 
         ``job_arn`` is an ARN or a token; each job is granted once however many exports use it,
-        and all jobs share one statement. ``concrete`` says whether ``job_arn`` is free of
-        tokens, when the caller already knows (it saves a round trip to CDK per export).
+        and all jobs share one statement.
         """
         if self._account_wide:
             return
-        if concrete is None:
-            concrete = not is_token(job_arn)
-        key = job_arn if concrete else json.dumps(Stack.of(self).resolve(job_arn), sort_keys=True)
+        # Only a token needs resolving (a round trip to CDK) to compare it with others.
+        key = (
+            json.dumps(Stack.of(self).resolve(job_arn), sort_keys=True)
+            if is_token(job_arn)
+            else job_arn
+        )
         if key in self._granted:
             return
         self._granted.add(key)

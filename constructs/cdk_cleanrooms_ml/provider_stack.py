@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from aws_cdk import CfnOutput, Stack, Token
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from cdk_cleanrooms_ml._handler.rules import RuleError
 from cdk_cleanrooms_ml.provider import AudienceExportProvider
+from cdk_cleanrooms_ml.tokens import is_token
 
 DEFAULT_STACK_NAME: Final = "CleanRoomsMlAudienceExportProvider"
 DEFAULT_EXPORT_NAME: Final = "CleanRoomsMlAudienceExportServiceToken"
@@ -60,7 +61,7 @@ class AudienceExportProviderStack(Stack):
             and ``-``; at most 255 characters); default ``CleanRoomsMlAudienceExportServiceToken``.
         :param kwargs: the usual ``Stack`` props (``env``, ``description``, ...).
         """
-        if not Token.is_unresolved(export_name):
+        if not is_token(export_name):
             check_export_name(export_name)
         kwargs.setdefault(
             "description",
