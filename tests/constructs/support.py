@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +14,7 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
 from cdk_cleanrooms_ml import RESOURCE_TYPE, AudienceExport
-from tests.cfn_lint import assert_lint_clean
+from tests.cfn_lint import assert_assembly_lint_clean, assert_lint_clean
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -24,6 +28,32 @@ EXPORT_ACTIONS = {
     "cleanrooms-ml:ListAudienceExportJobs",
     "cleanrooms-ml:GetAudienceGenerationJob",
 }
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This environment for a child app or CLI: no PYTHONPATH, this venv's python3 first on PATH
+    (cdk.json runs ``python3 app.py``, as the README sets it up)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+def run_app(
+    argv: Sequence[str], *, cwd: Path, outdir: Path, context: Mapping[str, Any], **env: str
+) -> None:
+    """Run a CDK app as the CLI does (CDK_OUTDIR, CDK_CONTEXT_JSON); its templates must lint."""
+    result = subprocess.run(
+        list(argv),
+        cwd=cwd,
+        env=child_env(CDK_OUTDIR=str(outdir), CDK_CONTEXT_JSON=json.dumps(context), **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_assembly_lint_clean(outdir)
 
 
 def new_stack(outdir: Path | None = None, name: str = "TestStack") -> Stack:

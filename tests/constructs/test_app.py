@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +11,7 @@ from aws_cdk import App
 
 import app as example
 from cdk_cleanrooms_ml._handler.rules import RuleError
-from tests.cfn_lint import assert_assembly_lint_clean
-from tests.constructs.support import only_export_properties, template_of
+from tests.constructs.support import only_export_properties, run_app, template_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,21 +65,7 @@ def test_bad_context_names_the_input() -> None:
 
 @pytest.mark.slow
 def test_python3_app_py_synthesizes(tmp_path: Path) -> None:
-    # What cdk.json's "app" runs: the venv's python3 first on PATH, as the README sets it up.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["CDK_OUTDIR"] = str(tmp_path)
-    env["CDK_CONTEXT_JSON"] = json.dumps({"size_value": 10})
-    result = subprocess.run(
-        ["python3", "app.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert_assembly_lint_clean(tmp_path)
+    # What cdk.json's "app" runs.
+    run_app(["python3", "app.py"], cwd=ROOT, outdir=tmp_path, context={"size_value": 10})
     template = json.loads((tmp_path / f"{example.STACK_NAME}.template.json").read_text())
     assert only_export_properties(template)["AudienceSize"]["Value"] == 10

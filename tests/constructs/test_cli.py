@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.cfn_lint import assert_assembly_lint_clean
-from tests.constructs.support import only_export_properties, resources_of_type
+from tests.constructs.support import child_env, only_export_properties, resources_of_type
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
@@ -22,10 +20,7 @@ CDK = ROOT / "node_modules" / ".bin" / "cdk"
     not CDK.exists(), reason="the pinned CDK CLI is not installed: run `npm ci` (make setup)"
 )
 def test_cdk_synth_of_the_example_app(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    # cdk.json runs `python3 app.py`: the project's venv must come first on PATH.
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.update(
+    env = child_env(
         JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
         CDK_DISABLE_CLI_TELEMETRY="true",
         CI="true",

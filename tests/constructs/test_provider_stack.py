@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ from cdk_cleanrooms_ml import (
 )
 from cdk_cleanrooms_ml._handler.rules import RuleError
 from cdk_cleanrooms_ml.provider_app import build as build_provider_app
-from tests.cfn_lint import assert_assembly_lint_clean
 from tests.constructs.support import (
     ACCOUNT,
     EXPORT_ACTIONS,
@@ -33,6 +30,7 @@ from tests.constructs.support import (
     iam_statements,
     new_stack,
     resources_of_type,
+    run_app,
     template_of,
 )
 
@@ -249,24 +247,14 @@ def test_a_literal_function_arn_is_a_service_token(token: str) -> None:
 @pytest.mark.slow
 def test_ready_provider_app_runs_as_a_cdk_app(tmp_path: Path) -> None:
     # What `cdk deploy --app "python3 -m cdk_cleanrooms_ml.provider_app"` runs.
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(
-        CDK_OUTDIR=str(tmp_path),
-        CDK_CONTEXT_JSON=json.dumps({"export_name": "Team-A:AudienceExports"}),
+    run_app(
+        [sys.executable, "-m", "cdk_cleanrooms_ml.provider_app"],
+        cwd=tmp_path,
+        outdir=tmp_path,
+        context={"export_name": "Team-A:AudienceExports"},
         CDK_DEFAULT_ACCOUNT=ACCOUNT,
         CDK_DEFAULT_REGION=REGION,
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "cdk_cleanrooms_ml.provider_app"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert_assembly_lint_clean(tmp_path)
     stack_file = tmp_path / f"{AudienceExportProviderStack.DEFAULT_STACK_NAME}.template.json"
     template = json.loads(stack_file.read_text())
     assert template["Outputs"]["ServiceToken"]["Export"] == {"Name": "Team-A:AudienceExports"}
