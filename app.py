@@ -6,7 +6,8 @@ Context keys: ``job_arn``, ``size_type`` (ABSOLUTE or PERCENTAGE), ``size_value`
 
 ``provider`` selects where the Lambda lives: ``own`` (the example stack deploys its own) or
 ``shared``: the app also holds the provider stack ``CleanRoomsMlAudienceExportProvider``, which
-exports its ServiceToken as ``export_name``, and the example stack imports it (no Lambda).
+exports its ServiceToken as ``export_name``, and the example stack imports that provider by its
+token (no Lambda).
 The defaults below are those of cdk.json, for running ``python3 app.py`` without the CDK CLI.
 """
 
@@ -15,8 +16,12 @@ from __future__ import annotations
 from aws_cdk import App, CfnOutput, Environment, Fn, Stack
 from constructs import Construct
 
-from cdk_cleanrooms_ml import AudienceExport, AudienceExportProviderStack, AudienceSize
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml import (
+    AudienceExport,
+    AudienceSize,
+    CleanRoomsMlProvider,
+    CleanRoomsMlProviderStack,
+)
 from cdk_cleanrooms_ml.provider_app import cli_environment
 
 STACK_NAME = "AudienceExportExample"
@@ -29,7 +34,7 @@ DEFAULTS: dict[str, str] = {
     "name": "",
     "description": "Lookalike audience for the example campaign",
     "provider": "own",
-    "export_name": AudienceExportProviderStack.DEFAULT_EXPORT_NAME,
+    "export_name": CleanRoomsMlProviderStack.DEFAULT_EXPORT_NAME,
 }
 PROVIDER_MODES = ("own", "shared")
 
@@ -47,22 +52,30 @@ class AudienceExportExampleStack(Stack):
         construct_id: str,
         *,
         env: Environment | None = None,
-        service_token: str | None = None,
+        provider_export_name: str | None = None,
     ) -> None:
+        """:param provider_export_name: import the provider by the ServiceToken exported under
+        this name (no Lambda here); default: the stack deploys its own provider."""
         super().__init__(scope, construct_id, env=env)
         name = context(self, "name").strip()
         description = context(self, "description")
+        provider = (
+            None
+            if provider_export_name is None
+            else CleanRoomsMlProvider.from_service_token(
+                self, "SharedProvider", Fn.import_value(provider_export_name)
+            )
+        )
         export = AudienceExport(
             self,
             "Q4Lookalikes",
             audience_generation_job_arn=context(self, "job_arn"),
             audience_size=AudienceSize.of(
-                context(self, "size_type").strip().upper(),
-                rules.parse_int(context(self, "size_value"), "size_value"),
+                context(self, "size_type").strip().upper(), context(self, "size_value")
             ),
             name=name or None,
             description=description or None,
-            service_token=service_token,
+            provider=provider,
         )
         CfnOutput(self, "ExportName", value=export.export_name)
         CfnOutput(self, "ExportStatus", value=export.status)
@@ -78,12 +91,12 @@ def build(app: App) -> AudienceExportExampleStack:
         raise ValueError(f"provider: {mode!r} is not one of {', '.join(PROVIDER_MODES)}")
     if mode == "own":
         return AudienceExportExampleStack(app, STACK_NAME, env=env)
-    provider = AudienceExportProviderStack(
+    provider = CleanRoomsMlProviderStack(
         app, export_name=context(app, "export_name").strip(), env=env
     )
     # Imported by name, as a plain template does: no stack reference, no Lambda here.
     stack = AudienceExportExampleStack(
-        app, STACK_NAME, env=env, service_token=Fn.import_value(provider.export_name)
+        app, STACK_NAME, env=env, provider_export_name=provider.export_name
     )
     # `cdk deploy --all` then deploys the provider first.
     stack.add_stack_dependency(provider)

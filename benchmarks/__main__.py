@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from cdk_cleanrooms_ml.local.runtime import build_runtime_dir
+from cdk_cleanrooms_ml.local.awslambda.packages import build_runtime_dir
 
-from . import asset, cold_import, handler, synth
+from . import asset, cold_import, handler, synth, synth_process, throttled
 from .report import Section, command_line, missed, page, render_sections, write_page
 
 DEFAULT_PAGE: Final = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -26,11 +26,30 @@ class Settings:
     synth_repeats: int
     handler_repeats: int
     import_repeats: int
+    process_counts: tuple[int, ...]
+    process_repeats: int
 
 
-FULL: Final = Settings(counts=(1, 10, 100), synth_repeats=7, handler_repeats=3, import_repeats=11)
+FULL: Final = Settings(
+    counts=(1, 10, 100),
+    synth_repeats=15,
+    handler_repeats=3,
+    import_repeats=11,
+    process_counts=(1, 10),
+    process_repeats=5,
+)
 # CI: enough to prove every benchmark still runs, well under two minutes.
-SMOKE: Final = Settings(counts=(1, 2), synth_repeats=1, handler_repeats=1, import_repeats=1)
+SMOKE: Final = Settings(
+    counts=(1, 2),
+    synth_repeats=1,
+    handler_repeats=1,
+    import_repeats=1,
+    process_counts=(1,),
+    process_repeats=1,
+)
+# Concurrent exports under the rate limit (throttled.py): N for the full run and for --smoke.
+THROTTLED_COUNTS: Final = (10, 50, 100)
+THROTTLED_SMOKE_COUNTS: Final = (3,)
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -64,6 +83,10 @@ class Run:
 def run(settings: Settings, work: Path) -> Run:
     result = Run()
     result.add("synth", lambda: synth.section(settings.counts, settings.synth_repeats))
+    result.add(
+        "synth process",
+        lambda: synth_process.section(settings.process_counts, settings.process_repeats, work),
+    )
     try:
         # The one-export apps the remaining sections share (asset dir, deployed stack).
         assemblies = asset.synthesize_both(work)
@@ -76,6 +99,12 @@ def run(settings: Settings, work: Path) -> Run:
     result.add(
         "handler",
         lambda: handler.section(assemblies.ours, work, runtime_cache, settings.handler_repeats),
+    )
+    result.add(
+        "throttled",
+        lambda: throttled.section(
+            THROTTLED_SMOKE_COUNTS if settings is SMOKE else THROTTLED_COUNTS, work, runtime_cache
+        ),
     )
     result.add("asset", lambda: asset.section(assemblies))
     imports_dir = work / "imports"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from cdk_cleanrooms_ml.local.cloudformation.assembly import unpacked
+
 from .report import Goal, Row, Section
 from .synth import build_ours, build_peer, synthesize_into
 
@@ -31,12 +33,24 @@ def synthesize_both(work: Path) -> Assemblies:
     return Assemblies(ours, peer)
 
 
-def asset_dir(app_dir: Path) -> Path:
-    """The single ``asset.*`` directory of a one-function assembly."""
-    found = sorted(p for p in app_dir.glob("asset.*") if p.is_dir())
+def _staged(app_dir: Path) -> Path:
+    """The single ``asset.*`` synth wrote (not the folder a local deploy unpacks beside a zip)."""
+    found = sorted(p for p in app_dir.glob("asset.*") if not p.with_name(f"{p.name}.zip").is_file())
     if len(found) != 1:
-        raise AssetError(f"expected one asset directory in {app_dir}, found {len(found)}")
+        raise AssetError(f"expected one asset in {app_dir}, found {len(found)}")
     return found[0]
+
+
+def asset_dir(app_dir: Path) -> Path:
+    """The files of the single ``asset.*`` of a one-function assembly (a zip is unpacked)."""
+    staged = _staged(app_dir)
+    return staged if staged.is_dir() else unpacked(staged)
+
+
+def staged_bytes(app_dir: Path) -> int:
+    """What synth writes for the asset: the archive, or the folder's files."""
+    staged = _staged(app_dir)
+    return staged.stat().st_size if staged.is_file() else size_bytes(staged)
 
 
 def _shipped(path: Path, root: Path) -> bool:
@@ -67,5 +81,11 @@ def section(assemblies: Assemblies) -> Section:
                 Goal(GOAL_KB, ratio=False),
             ),
             Row("asset files", "", file_count(ours), file_count(peer)),
+            Row(
+                "asset as staged by synth",
+                "KB",
+                staged_bytes(assemblies.ours) / 1024,
+                staged_bytes(assemblies.peer) / 1024,
+            ),
         ],
     )

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from cdk_cleanrooms_ml.asset import HANDLER_PACKAGE
-from cdk_cleanrooms_ml.local.runtime import FAKE_CREDENTIALS
+from cdk_cleanrooms_ml.asset_files import HANDLER_PACKAGE
+from cdk_cleanrooms_ml.local.awslambda.runtime import FAKE_CREDENTIALS
 
 from .report import Goal, Row, Section
 from .timing import median

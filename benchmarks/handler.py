@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from cdk_cleanrooms_ml.local.driver import SUCCESS, DriverOptions, Operation, StackResult
-from cdk_cleanrooms_ml.local.endpoint import ExportDurations
+from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations
+from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
+from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, StackResult
+from cdk_cleanrooms_ml.local.cloudformation.protocol import SUCCESS, Operation
 from cdk_cleanrooms_ml.local.harness import LocalCloud
-from cdk_cleanrooms_ml.local.template import load_stack
 
 from .report import Goal, Row, Section
 from .synth import PERCENT, STACK, job_arn
@@ -62,7 +63,7 @@ def _only(result: StackResult, request_type: str) -> Operation:
 
 def _active_at(cloud: LocalCloud) -> float:
     """When the endpoint turned the export ACTIVE (epoch seconds): start + its durations."""
-    [job] = [j for j in cloud.endpoint.export_jobs if j.name == EXPORT_NAME]
+    [job] = [j for j in cloud.endpoint.backend.export_jobs if j.name == EXPORT_NAME]
     return job.created_at + job.pending_seconds + job.in_progress_seconds
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import platform
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,24 @@ def machine() -> str:
     )
 
 
+# What the page measures: the library and its handler (benchmarks/ itself is not hashed, so
+# rewording a note does not make the page stale).
+MEASURED_SOURCES: Final = ("constructs/cdk_cleanrooms_ml", "lambda/audience_export")
+_ROOT: Final = Path(__file__).resolve().parents[1]
+
+
+def code_fingerprint(root: Path = _ROOT) -> str:
+    """SHA-256 (first 16 hex digits) of the measured sources: their paths and contents."""
+    digest = hashlib.sha256()
+    for folder in MEASURED_SOURCES:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in {".py", ".json"} and "__pycache__" not in path.parts:
+                name = path.relative_to(root).as_posix().encode()
+                content = path.read_bytes()
+                digest.update(b"%d:%s%d:" % (len(name), name, len(content)) + content)
+    return digest.hexdigest()[:16]
+
+
 def page(sections: Sequence[Section], *, command: str, elapsed_s: float) -> str:
     """The whole ``docs/benchmarks.md``: how it was made, then the tables."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -136,6 +156,8 @@ def page(sections: Sequence[Section], *, command: str, elapsed_s: float) -> str:
         f"- Date: {now}\n"
         f"- Machine: {machine()}\n"
         f"- Command: `{command}` (took {elapsed_s:.0f} s)\n"
+        f"- Code measured: `{code_fingerprint()}` (SHA-256 of {' and '.join(MEASURED_SOURCES)};"
+        " a test fails when the code changed since)\n"
         f"- {summary}\n\n"
         "## Results\n\n"
         f"{render_sections(sections)}"
@@ -164,7 +186,10 @@ METHOD = """\
   `AwsCustomResourcePolicy.from_sdk_calls` per call scoped to its job ARN). Template bytes are
   the compact JSON (`json.dumps(separators=(",", ":"))`); per extra export is
   (bytes(N max) - bytes(1)) / (N max - 1); resources per export likewise from resource counts;
-  exports within the limit are ⌊(500 - fixed resources) / resources per export⌋.
+  exports within the limit are ⌊(500 - fixed resources) / resources per export⌋. Rows marked
+  *(shared role)* repeat this against the peer given one shared `role=` (its leanest form: no
+  policy resource per call). **Synth as a process** times whole `python` processes building and
+  synthesizing the same apps, as `cdk synth` runs an app, so once-per-process work counts.
 - **Handler**: the synthesized stack (one export) deployed with the library's offline harness
   (`cdk_cleanrooms_ml.local.harness.LocalCloud`: embedded Clean Rooms ML endpoint, handler in
   its own `python -I -S` process with the real boto3 and crhelper, HTTPS ResponseURL). The
@@ -179,4 +204,11 @@ METHOD = """\
   `sys.path` for both sides; the timed statement is `import audience_export.index` (which builds
   crhelper's clients) vs `import boto3; boto3.client("cleanroomsml", region_name="us-east-1")`.
   One discarded run per side first, so bytecode caches are warm on both sides.
+- **Concurrent exports under a rate limit**: N Creates of one export each, every invocation in
+  its own `python -I -S` process of the offline harness's Lambda runtime (asset as in Lambda),
+  cold starts staggered (two at a time, so a small machine stays within the 10 s init timeout)
+  and then all running together, against the embedded endpoint limited to 5 calls a second per
+  operation (token bucket) with the account's 20 in-flight exports enforced; exports finish
+  about 1 s after Start. Wall time is from the first invocation to the last one ending; API calls
+  are every call the endpoint answered, throttled ones included, divided by N.
 """

@@ -10,27 +10,43 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from cdk_cleanrooms_ml.audience_export import RESOURCE_TYPE, AudienceExport
+    from cdk_cleanrooms_ml._handler.rules import ValidationError
+    from cdk_cleanrooms_ml.audience_export import AudienceExport
     from cdk_cleanrooms_ml.audience_size import AudienceSize, AudienceSizeType
-    from cdk_cleanrooms_ml.provider import AudienceExportProvider
-    from cdk_cleanrooms_ml.provider_stack import AudienceExportProviderStack
+    from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
+    from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
+    from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider, ProviderGrant
+    from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, LogLevel
+    from cdk_cleanrooms_ml.provider_stack import CleanRoomsMlProviderStack
+    from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 
 _MODULE_OF: Final = {
-    "RESOURCE_TYPE": "cdk_cleanrooms_ml.audience_export",
+    "RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
     "AudienceExport": "cdk_cleanrooms_ml.audience_export",
     "AudienceSize": "cdk_cleanrooms_ml.audience_size",
     "AudienceSizeType": "cdk_cleanrooms_ml.audience_size",
-    "AudienceExportProvider": "cdk_cleanrooms_ml.provider",
-    "AudienceExportProviderStack": "cdk_cleanrooms_ml.provider_stack",
+    "CleanRoomsMlProvider": "cdk_cleanrooms_ml.provider",
+    "CleanRoomsMlProviderOptions": "cdk_cleanrooms_ml.provider_options",
+    "CleanRoomsMlProviderStack": "cdk_cleanrooms_ml.provider_stack",
+    "ICleanRoomsMlProvider": "cdk_cleanrooms_ml.provider_interface",
+    "ImportedCleanRoomsMlProvider": "cdk_cleanrooms_ml.imported_provider",
+    "LogLevel": "cdk_cleanrooms_ml.provider_options",
+    "ProviderGrant": "cdk_cleanrooms_ml.provider_interface",
+    "ValidationError": "cdk_cleanrooms_ml._handler.rules",
 }
-
 __all__ = [
     "RESOURCE_TYPE",
     "AudienceExport",
-    "AudienceExportProvider",
-    "AudienceExportProviderStack",
     "AudienceSize",
     "AudienceSizeType",
+    "CleanRoomsMlProvider",
+    "CleanRoomsMlProviderOptions",
+    "CleanRoomsMlProviderStack",
+    "ICleanRoomsMlProvider",
+    "ImportedCleanRoomsMlProvider",
+    "LogLevel",
+    "ProviderGrant",
+    "ValidationError",
 ]
 
 

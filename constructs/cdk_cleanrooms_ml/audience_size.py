@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import Token
+
 from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml.tokens import is_token
 
@@ -62,8 +64,17 @@ class AudienceSize:
         return AudienceSize(AudienceSizeType.PERCENTAGE, value)
 
     @staticmethod
-    def of(size_type: AudienceSizeType | str, value: int | float) -> AudienceSize:
-        """A size whose type may come from a string (``"ABSOLUTE"``/``"PERCENTAGE"``) or a token."""
+    def of(size_type: AudienceSizeType | str, value: int | float | str) -> AudienceSize:
+        """A size from values as a CLI or a config file gives them: the type as a string
+        (``"ABSOLUTE"``/``"PERCENTAGE"``) or a token, the value as a number, a decimal string
+        (``"20"``) or a token."""
+        if isinstance(value, str):
+            # A string token stands for a number (e.g. a CfnParameter's value_as_string).
+            value = (
+                Token.as_number(value)
+                if is_token(value)
+                else rules.parse_int(value, "audience_size.value")
+            )
         return AudienceSize(size_type, value)
 
     @property

@@ -1,7 +1,11 @@
 """A CDK app that deploys only the shared provider stack: no project of your own needed.
 
     cdk deploy --app "python3 -m cdk_cleanrooms_ml.provider_app" \\
-        [-c export_name=CleanRoomsMlAudienceExportServiceToken] [-c stack_name=...]
+        [-c export_name=CleanRoomsMlAudienceExportServiceToken] [-c stack_name=...] \\
+        [-c allowed_job_arns=<job ARN pattern>,<job ARN pattern>,...]
+
+Without ``allowed_job_arns`` the provider may export every generation job of its account and
+region.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ import os
 
 from aws_cdk import App, Environment
 
+from cdk_cleanrooms_ml._handler.rules import ValidationError
 from cdk_cleanrooms_ml.provider_stack import (
     DEFAULT_EXPORT_NAME,
     DEFAULT_STACK_NAME,
-    AudienceExportProviderStack,
+    CleanRoomsMlProviderStack,
 )
 
 
@@ -24,12 +29,29 @@ def cli_environment() -> Environment | None:
     return Environment(account=account, region=region) if account or region else None
 
 
-def build(app: App) -> AudienceExportProviderStack:
-    """The provider stack, named and exported as the context says, for the CLI's account."""
+def allowed_job_arns(value: object) -> list[str] | None:
+    """The ``allowed_job_arns`` context: comma-separated (``-c``) or a list (cdk.json)."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ValidationError("allowed_job_arns", "must be comma-separated ARN patterns or a list")
+    patterns = [item.strip() if isinstance(item, str) else item for item in items]
+    # An empty -c value is "not given"; the stack refuses an empty item among others.
+    return None if patterns in ([], [""]) else patterns
+
+
+def build(app: App) -> CleanRoomsMlProviderStack:
+    """The provider stack, named, exported and scoped as the context says, for the CLI's
+    account."""
     stack_name = app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
     export_name = app.node.try_get_context("export_name") or DEFAULT_EXPORT_NAME
-    return AudienceExportProviderStack(
-        app, str(stack_name), export_name=str(export_name), env=cli_environment()
+    return CleanRoomsMlProviderStack(
+        app,
+        str(stack_name),
+        export_name=str(export_name),
+        allowed_job_arns=allowed_job_arns(app.node.try_get_context("allowed_job_arns")),
+        env=cli_environment(),
     )
 
 

@@ -7,42 +7,57 @@ Plain CloudFormation templates (and stacks of other apps) then declare exports w
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Unpack
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Environment, IStackSynthesizer, PermissionsBoundary, Stack
 from constructs import Construct
 
-from cdk_cleanrooms_ml._handler.rules import RuleError
-from cdk_cleanrooms_ml.provider import AudienceExportProvider
+from cdk_cleanrooms_ml import job_grants
+from cdk_cleanrooms_ml._handler.rules import ValidationError
+from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider, partition_of
+from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
 from cdk_cleanrooms_ml.tokens import is_token
 
+# Deployed pipelines import the token by this export name, and find the stack by this name.
 DEFAULT_STACK_NAME: Final = "CleanRoomsMlAudienceExportProvider"
 DEFAULT_EXPORT_NAME: Final = "CleanRoomsMlAudienceExportServiceToken"
+DEFAULT_DESCRIPTION: Final = (
+    "Shared provider of Custom::CleanRoomsMlAudienceExport resources (cdk-cleanrooms-ml)"
+)
 EXPORT_NAME_MAX: Final = 255
 # CloudFormation accepts only these characters in an export name.
 _EXPORT_NAME = re.compile(r"[A-Za-z0-9:-]+")
 
 
 def check_export_name(export_name: str) -> str:
-    """``export_name`` if CloudFormation accepts it as an export name, else a ``RuleError``."""
+    """``export_name`` if CloudFormation accepts it as an export name, else a
+    ``ValidationError``."""
     if not export_name:
-        raise RuleError("export_name", "must not be empty")
+        raise ValidationError("export_name", "must not be empty")
     if len(export_name) > EXPORT_NAME_MAX:
-        raise RuleError(
+        raise ValidationError(
             "export_name",
             f"{len(export_name)} characters, at most {EXPORT_NAME_MAX} allowed",
         )
     if not _EXPORT_NAME.fullmatch(export_name):
-        raise RuleError("export_name", "only letters, digits, colons (:) and hyphens (-) allowed")
+        raise ValidationError(
+            "export_name", "only letters, digits, colons (:) and hyphens (-) allowed"
+        )
     return export_name
 
 
-class AudienceExportProviderStack(Stack):
+class CleanRoomsMlProviderStack(Stack):
     """The provider alone, scoped to the account's generation jobs, with its token exported.
 
     Deploy it once per account and region. Its ``ServiceToken`` output is exported as
     ``export_name``; templates use it with ``!ImportValue``, CDK stacks with
-    ``AudienceExport(..., service_token=Fn.import_value(export_name))``.
+    ``CleanRoomsMlProvider.from_service_token(self, id, Fn.import_value(export_name))`` as an
+    export's ``provider``.
+
+    Whoever may deploy a stack that uses the token can export any job the provider may use,
+    and have the answer (with the export's S3 location) sent to a URL of their choosing:
+    ``allowed_job_arns`` narrows that from every job of the account and region.
     """
 
     DEFAULT_STACK_NAME: Final = DEFAULT_STACK_NAME
@@ -54,24 +69,70 @@ class AudienceExportProviderStack(Stack):
         construct_id: str | None = None,
         *,
         export_name: str = DEFAULT_EXPORT_NAME,
-        **kwargs: Any,
+        allowed_job_arns: Sequence[str] | None = None,
+        env: Environment | None = None,
+        stack_name: str | None = None,
+        description: str = DEFAULT_DESCRIPTION,
+        termination_protection: bool | None = None,
+        synthesizer: IStackSynthesizer | None = None,
+        tags: Mapping[str, str] | None = None,
+        analytics_reporting: bool | None = None,
+        cross_region_references: bool | None = None,
+        notification_arns: Sequence[str] | None = None,
+        permissions_boundary: PermissionsBoundary | None = None,
+        suppress_template_indentation: bool | None = None,
+        **provider_options: Unpack[CleanRoomsMlProviderOptions],
     ) -> None:
         """
+        :param construct_id: default ``CleanRoomsMlAudienceExportProvider``, which is also the
+            stack name unless ``stack_name`` says otherwise.
         :param export_name: the name the ServiceToken is exported as (letters, digits, ``:``
             and ``-``; at most 255 characters); default ``CleanRoomsMlAudienceExportServiceToken``.
-        :param kwargs: the usual ``Stack`` props (``env``, ``description``, ...).
+        :param allowed_job_arns: the generation jobs the provider may export, as ARN patterns
+            (``arn:<partition>:cleanrooms-ml:<region>:<account>:audience-generation-job/<job>``,
+            ``*`` and ``?`` allowed in ``<job>`` only; the stack's partition when its region is
+            known). Default: every generation job of the stack's account and region.
+        :param env, stack_name, description, termination_protection, synthesizer, tags,
+            analytics_reporting, cross_region_references, notification_arns,
+            permissions_boundary, suppress_template_indentation: as for any ``Stack``
+            (``description`` defaults to one that names this library).
+        :param provider_options: the provider's options (``log_retention``, ``log_level``,
+            ``memory_size``, ``vpc``, ...: see ``CleanRoomsMlProviderOptions``).
         """
+        # Checked before the stack exists: a refused stack leaves no trace in the app.
         if not is_token(export_name):
             check_export_name(export_name)
-        kwargs.setdefault(
-            "description",
-            "Shared provider of Custom::CleanRoomsMlAudienceExport resources (cdk-cleanrooms-ml)",
+        if allowed_job_arns is not None:
+            allowed_job_arns = job_grants.check_patterns(
+                allowed_job_arns, "allowed_job_arns", _partition(env)
+            )
+        ProviderSettings.of(provider_options)
+        stack_props: dict[str, Any] = {
+            "env": env,
+            "stack_name": stack_name,
+            "description": description,
+            "termination_protection": termination_protection,
+            "synthesizer": synthesizer,
+            "tags": tags,
+            "analytics_reporting": analytics_reporting,
+            "cross_region_references": cross_region_references,
+            "notification_arns": notification_arns,
+            "permissions_boundary": permissions_boundary,
+            "suppress_template_indentation": suppress_template_indentation,
+        }
+        super().__init__(
+            scope,
+            construct_id or DEFAULT_STACK_NAME,
+            **{key: value for key, value in stack_props.items() if value is not None},
         )
-        super().__init__(scope, construct_id or DEFAULT_STACK_NAME, **kwargs)
         self.export_name = export_name
-        self.provider = AudienceExportProvider(self, "Provider")
-        # Its jobs are unknown when it is deployed: every job of this account and region.
-        self.provider.grant_account_jobs()
+        self.provider = CleanRoomsMlProvider(self, "Provider", **provider_options)
+        self.allowed_job_arns = allowed_job_arns
+        if allowed_job_arns is None:
+            # Its jobs are unknown when it is deployed: every job of this account and region.
+            self.provider.grant_audience_exports_in_account()
+        else:
+            self.provider.grant_audience_exports_matching(allowed_job_arns)
         self.service_token_output = CfnOutput(
             self,
             "ServiceToken",
@@ -79,3 +140,9 @@ class AudienceExportProviderStack(Stack):
             export_name=export_name,
             description="ServiceToken of Custom::CleanRoomsMlAudienceExport resources",
         )
+
+
+def _partition(env: Environment | None) -> str | None:
+    """The partition of the ``env`` a stack is given, when its region is known."""
+    region = env.region if isinstance(env, Environment) else None
+    return partition_of(region) if isinstance(region, str) else None

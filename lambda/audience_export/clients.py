@@ -1,61 +1,203 @@
-"""The AWS clients the handler uses, built lazily and replaceable.
+"""The AWS clients the handler uses, and how one call is retried within a time budget.
 
 Tests inject botocore-stubbed clients with :func:`use`; a local endpoint is reached through the
 standard ``AWS_ENDPOINT_URL_CLEANROOMSML`` / ``AWS_ENDPOINT_URL_LAMBDA`` variables, which boto3
 honours by itself.
+
+botocore's own retries are off: its standard mode sleeps up to 20 s between 10 attempts, which
+knows nothing of the invocation's time left (one throttled call took 56-84 s). :func:`call`
+retries instead, with full jitter, and never starts an attempt whose socket timeouts would run
+past ``until``; each attempt's timeouts are cut to the time left.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+import math
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from .clock import Clock
 
 if TYPE_CHECKING:  # the Lambda runtime has no stubs; they are only needed by mypy
     from mypy_boto3_cleanroomsml import CleanRoomsMLClient
     from mypy_boto3_lambda import LambdaClient
 
-# Standard retry mode with 10 attempts absorbs throttling bursts (backoff capped at 20 s).
-# Short socket timeouts keep a hung call from eating the invocation's time budget.
-MAX_ATTEMPTS = 10
-CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
-    connect_timeout=5,
-    read_timeout=20,
+# One attempt: connect plus read. Short, so a hung connection costs little of the budget.
+CONNECT_TIMEOUT_S: Final = 3.0
+READ_TIMEOUT_S: Final = 10.0
+ATTEMPT_MAX_S: Final = CONNECT_TIMEOUT_S + READ_TIMEOUT_S
+# Below this, an attempt cannot even connect: give up instead.
+ATTEMPT_MIN_S: Final = 1.0
+# Full jitter between attempts: uniform(0, min(cap, base * 2**n)).
+RETRY_BASE_S: Final = 0.25
+RETRY_CAP_S: Final = 5.0
+# Errors that say "not now" rather than "no": worth another attempt.
+THROTTLING_CODES: Final = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalServerError",
+        "InternalServiceException",
+        "InternalFailure",
+    }
 )
 
-_cleanroomsml: CleanRoomsMLClient | None = None
-_lambda: LambdaClient | None = None
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_cleanroomsml: dict[int, CleanRoomsMLClient] = {}
+_lambda: dict[int, LambdaClient] = {}
+_injected_cleanroomsml: CleanRoomsMLClient | None = None
+_injected_lambda: LambdaClient | None = None
+# Jitter only; seeded by tests through :func:`seed_jitter` for repeatable sleeps.
+_random = random.Random()
 
 
-def cleanroomsml() -> CleanRoomsMLClient:
-    global _cleanroomsml  # noqa: PLW0603 - a lazily built module-level client is the point
-    if _cleanroomsml is None:
-        _cleanroomsml = boto3.client("cleanroomsml", config=CONFIG)
-    return _cleanroomsml
+def seed_jitter(seed: int | None) -> None:
+    _random.seed(seed)
 
 
-def lambda_() -> LambdaClient:
-    global _lambda  # noqa: PLW0603
-    if _lambda is None:
-        _lambda = boto3.client("lambda", config=CONFIG)
-    return _lambda
+def jitter(low: float, high: float) -> float:
+    """A uniform draw in [low, high] from the handler's jitter source."""
+    return _random.uniform(low, high) if high > low else low
+
+
+def _config(timeout_s: int) -> Config:
+    connect = min(CONNECT_TIMEOUT_S, max(1.0, timeout_s / 3))
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": 1},
+        connect_timeout=connect,
+        read_timeout=max(1.0, timeout_s - connect),
+    )
+
+
+def _bucket(timeout_s: float | None) -> int:
+    # Whole seconds, so a handful of clients serve every timeout (each costs ~20 ms to build).
+    if timeout_s is None:
+        return int(ATTEMPT_MAX_S)
+    return max(2, min(int(ATTEMPT_MAX_S), math.ceil(timeout_s)))
+
+
+def cleanroomsml(timeout_s: float | None = None) -> CleanRoomsMLClient:
+    """A client whose attempt (connect + read) ends within about ``timeout_s`` seconds."""
+    if _injected_cleanroomsml is not None:
+        return _injected_cleanroomsml
+    key = _bucket(timeout_s)
+    if key not in _cleanroomsml:
+        _cleanroomsml[key] = boto3.client("cleanroomsml", config=_config(key))
+    return _cleanroomsml[key]
+
+
+def lambda_(timeout_s: float | None = None) -> LambdaClient:
+    if _injected_lambda is not None:
+        return _injected_lambda
+    key = _bucket(timeout_s)
+    if key not in _lambda:
+        _lambda[key] = boto3.client("lambda", config=_config(key))
+    return _lambda[key]
 
 
 def use(
     *, cleanroomsml: CleanRoomsMLClient | None = None, lambda_: LambdaClient | None = None
 ) -> None:
     """Inject clients (tests, local harness); ``None`` leaves that client unchanged."""
-    global _cleanroomsml, _lambda  # noqa: PLW0603
+    global _injected_cleanroomsml, _injected_lambda  # noqa: PLW0603 - process-wide, by design
     if cleanroomsml is not None:
-        _cleanroomsml = cleanroomsml
+        _injected_cleanroomsml = cleanroomsml
     if lambda_ is not None:
-        _lambda = lambda_
+        _injected_lambda = lambda_
 
 
 def reset() -> None:
     """Forget all clients; the next getter call builds a fresh one."""
-    global _cleanroomsml, _lambda  # noqa: PLW0603
-    _cleanroomsml = None
-    _lambda = None
+    global _injected_cleanroomsml, _injected_lambda  # noqa: PLW0603
+    _injected_cleanroomsml = None
+    _injected_lambda = None
+    _cleanroomsml.clear()
+    _lambda.clear()
+
+
+# --- one call, retried within a budget ----------------------------------------------------------
+
+
+class Unavailable(Exception):  # noqa: N818 - a state of the service, not a bug
+    """Every attempt was throttled or failed in transit, and time ran out.
+
+    The call's outcome is unknown (a Start may have been committed); ``last`` names the last
+    error code or exception seen.
+    """
+
+    def __init__(self, action: str, last: str, attempts: int) -> None:
+        super().__init__(f"{action}: {last} ({attempts} attempt{'s' * (attempts != 1)})")
+        self.action = action
+        self.last = last
+        self.attempts = attempts
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def transient(error: Exception) -> bool:
+    """Throttling, a 5xx, or a connection that failed or timed out."""
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return error_code(error) in THROTTLING_CODES or int(status or 0) >= 500 or status == 429
+    return isinstance(error, BotoConnectionError | HTTPClientError)
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return error_code(error) or "ClientError"
+    return type(error).__name__
+
+
+def call(
+    operation: Callable[[float], T],
+    *,
+    clock: Clock,
+    until: float,
+    action: str,
+    attempts: int | None = None,
+) -> T:
+    """``operation(timeout_s)`` until it succeeds, fails for good, or ``until`` comes.
+
+    Permanent errors propagate at once; transient ones are retried with full jitter. Raises
+    :class:`Unavailable` when ``attempts`` are used up or no further attempt fits before ``until``.
+    """
+    tried = 0
+    last = "no time left for an attempt"
+    while True:
+        left = until - clock.now()
+        if left < ATTEMPT_MIN_S:
+            break
+        tried += 1
+        try:
+            return operation(min(ATTEMPT_MAX_S, left))
+        except (ClientError, BotoCoreError) as error:
+            if not transient(error):
+                raise
+            last = describe(error)
+            logger.warning("%s: %s (attempt %d)", action, last, tried)
+        if attempts is not None and tried >= attempts:
+            break
+        pause = jitter(0.0, min(RETRY_CAP_S, RETRY_BASE_S * 2**tried))
+        if clock.now() + pause + ATTEMPT_MIN_S > until:
+            break
+        clock.sleep(pause)
+    raise Unavailable(action, last, tried)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -17,12 +18,18 @@ from typing import Any, Final
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import clients
+from .clock import Clock
 from .export_jobs import ServiceError
 
 KEY: Final = "AudienceExportContinuation"
 PHASE_GENERATION: Final = "generation"  # waiting for the generation job before Start
 PHASE_EXPORT: Final = "export"  # waiting for the export to be ACTIVE
 PHASES: Final = (PHASE_GENERATION, PHASE_EXPORT)
+# Each invocation waits at least this long before handing over (a lower bound for the cap).
+MIN_SPAN_S: Final = 5.0
+SPARE_INVOCATIONS: Final = 3
+# Clocks of two invocations may disagree a little; more than this is not skew.
+CLOCK_SKEW_S: Final = 60.0
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +55,28 @@ class State:
 
 
 def _number(raw: object, key: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
         raise ValueError(f"{KEY}.{key} must be a number")
     return float(raw)
 
 
-def read(event: Mapping[str, Any]) -> State | None:
-    """The continuation state in ``event``, or None for a request straight from CloudFormation."""
+def max_invocations(timeout_s: int, span_s: float) -> int:
+    """How many invocations a wait of ``timeout_s`` can need, each waiting ``span_s``, plus a few.
+
+    A chain longer than that is not ours (a crafted or replayed event) and is ended.
+    """
+    return math.ceil(timeout_s / max(MIN_SPAN_S, span_s)) + SPARE_INVOCATIONS
+
+
+def read(
+    event: Mapping[str, Any], *, now: float, timeout_s: int, max_invocation: int
+) -> State | None:
+    """The continuation state in ``event``, or None for a request straight from CloudFormation.
+
+    Anyone allowed to invoke the function can send one, so it is checked like any input: the
+    start may not lie in the future and the chain may not outgrow ``max_invocation``; the
+    caller caps the deadline at the start plus the resource's ServiceTimeout.
+    """
     raw = event.get(KEY)
     if raw is None:
         return None
@@ -69,33 +91,51 @@ def read(event: Mapping[str, Any]) -> State | None:
     data = raw.get("Data", {})
     if not isinstance(data, Mapping):
         raise ValueError(f"{KEY}.Data must be an object")
-    invocation = raw.get("Invocation", 1)
+    started = _number(raw.get("Started"), "Started")
+    if started > now + CLOCK_SKEW_S:
+        raise ValueError(f"{KEY}.Started lies in the future")
+    deadline = _number(raw.get("Deadline"), "Deadline")
+    invocation = raw.get("Invocation")
+    if isinstance(invocation, bool) or not isinstance(invocation, int) or invocation < 2:
+        raise ValueError(f"{KEY}.Invocation must be a whole number from 2")
+    if invocation > max_invocation:
+        raise ValueError(
+            f"{KEY}.Invocation {invocation} exceeds {max_invocation}, the most a wait of "
+            f"{timeout_s} s can take"
+        )
     return State(
-        started=_number(raw.get("Started"), "Started"),
-        deadline=_number(raw.get("Deadline"), "Deadline"),
+        started=started,
+        deadline=deadline,
         phase=str(phase),
         physical_id=physical_id,
         data={str(k): str(v) for k, v in data.items()},
-        invocation=int(invocation) if isinstance(invocation, int) else 1,
+        invocation=invocation,
     )
 
 
-def hand_over(event: Mapping[str, Any], function_arn: str, state: State) -> None:
+def hand_over(
+    event: Mapping[str, Any], function_arn: str, state: State, *, clock: Clock, until: float
+) -> None:
     """Invoke this function again, asynchronously, with the event and ``state``."""
     follow_up = {key: value for key, value in event.items() if key != KEY}
     follow_up[KEY] = state.to_json()
+    payload = json.dumps(follow_up).encode("utf-8")
     try:
-        clients.lambda_().invoke(
-            FunctionName=function_arn,
-            InvocationType="Event",
-            Payload=json.dumps(follow_up).encode("utf-8"),
+        clients.call(
+            lambda timeout: clients.lambda_(timeout).invoke(
+                FunctionName=function_arn, InvocationType="Event", Payload=payload
+            ),
+            clock=clock,
+            until=until,
+            action="lambda:InvokeFunction",
         )
-    except (ClientError, BotoCoreError) as error:
-        detail = (
-            str(error.response.get("Error", {}).get("Code", ""))
-            if isinstance(error, ClientError)
-            else str(error)
-        )
+    except (ClientError, BotoCoreError, clients.Unavailable) as error:
+        if isinstance(error, ClientError):
+            detail = clients.error_code(error)
+        elif isinstance(error, clients.Unavailable):
+            detail = f"{error.last}, {error.attempts} attempts"
+        else:
+            detail = str(error)
         raise ServiceError(
             f"could not continue waiting in a follow-up invocation: lambda:InvokeFunction on "
             f"{function_arn} failed ({detail})"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Final, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import clients
+from .clock import Clock
 
 if TYPE_CHECKING:
     from mypy_boto3_cleanroomsml.literals import AudienceSizeTypeType
@@ -21,6 +22,7 @@ REASON_MAX: Final = 256
 # One page covers the 25 active exports a job may have (the model allows 1-100).
 PAGE_SIZE: Final = 100
 ACTIVE_EXPORTS_PER_JOB: Final = 25
+IN_FLIGHT_EXPORTS_PER_ACCOUNT: Final = 20
 
 GET_JOB: Final = "GetAudienceGenerationJob"
 LIST_EXPORTS: Final = "ListAudienceExportJobs"
@@ -38,6 +40,18 @@ class ServiceError(Exception):
     def __init__(self, reason: str, code: str = "") -> None:
         super().__init__(short(reason))
         self.code = code
+
+
+class ConflictError(ServiceError):
+    """Start met an export of that name: look again, and adopt it if it is ours."""
+
+
+class SlotQuotaError(ServiceError):
+    """Start hit the account's quota on in-flight exports: wait for a slot."""
+
+    def __init__(self, reason: str, code: str = "", label: str = "") -> None:
+        super().__init__(reason, code)
+        self.label = label  # "<quota name> = <value>"
 
 
 @dataclass(frozen=True)
@@ -83,8 +97,41 @@ def describe_status(status: str, code: str, message: str) -> str:
     return f"{status} ({detail})" if detail else status
 
 
+def _quota(error: ClientError) -> tuple[str, str]:
+    name = str(error.response.get("quotaName") or "")
+    value = error.response.get("quotaValue")
+    return name, f"{value:g}" if isinstance(value, int | float) else "?"
+
+
+def quota_reason(error: ClientError) -> str:
+    """The quota the error names, its value, and what that quota means for this export."""
+    name, shown = _quota(error)
+    if in_flight_quota(error):
+        return (
+            f"service quota exceeded: {name or 'in-flight exports'} = {shown} (at most "
+            f"{IN_FLIGHT_EXPORTS_PER_ACCOUNT} pending or in-progress exports per account; "
+            "it clears as running exports finish)"
+        )
+    return (
+        f"service quota exceeded: {name or 'unknown quota'} = {shown} (at most "
+        f"{ACTIVE_EXPORTS_PER_JOB} active exports per audience generation job; exports cannot "
+        "be deleted: use another generation job or request a quota increase)"
+    )
+
+
+def in_flight_quota(error: ClientError) -> bool:
+    """The account-wide quota on pending / in-progress exports, which clears by itself.
+
+    Told apart by ``quotaName`` as the service sends it; anything else (the per-job quota on
+    active exports, or a quota we do not know) is permanent for this request.
+    """
+    name = str(error.response.get("quotaName") or "").lower()
+    per_job = "generation job" in name
+    return not per_job and ("pending" in name or "in progress" in name or "in-progress" in name)
+
+
 def _error_reason(action: str, job_arn: str, error: ClientError) -> str:
-    code = str(error.response.get("Error", {}).get("Code", ""))
+    code = clients.error_code(error)
     message = str(error.response.get("Error", {}).get("Message", "")).strip()
     if code == "AccessDeniedException":
         return f"access denied: the provider role needs cleanrooms-ml:{action} on {job_arn}" + (
@@ -95,25 +142,20 @@ def _error_reason(action: str, job_arn: str, error: ClientError) -> str:
             f"audience generation job not found: {job_arn} (check the ARN's account, region and id)"
         )
     if code == "ServiceQuotaExceededException":
-        quota_name = error.response.get("quotaName") or "unknown quota"
-        quota_value = error.response.get("quotaValue")
-        shown = f"{quota_value:g}" if isinstance(quota_value, int | float) else "?"
-        return (
-            f"service quota exceeded: {quota_name} = {shown} (at most "
-            f"{ACTIVE_EXPORTS_PER_JOB} active exports per audience generation job); "
-            "wait for running exports or request a quota increase"
-            + (f": {message}" if message else "")
-        )
+        return quota_reason(error) + (f": {message}" if message else "")
     if code == "ValidationException":
         return f"Clean Rooms ML rejected {action}: {message or code}"
-    if code in ("ThrottlingException", "TooManyRequestsException", "Throttling"):
-        return (
-            f"throttled: cleanrooms-ml:{action} still throttled after "
-            f"{clients.MAX_ATTEMPTS} attempts; retry the deployment later"
-        )
     if code == "ConflictException":
         return f"conflict on {action}: {message or code}"
     return f"{action} failed: {code}: {message}" if message else f"{action} failed: {code}"
+
+
+def unavailable_reason(error: clients.Unavailable) -> str:
+    """The reason when a call stayed throttled or unreachable until time ran out."""
+    return (
+        f"cleanrooms-ml:{error.action} stayed throttled or unreachable ({error.last}, "
+        f"{error.attempts} attempts) until the time left ran out; retry the deployment later"
+    )
 
 
 @contextmanager
@@ -121,16 +163,32 @@ def _mapped_errors(action: str, job_arn: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        raise ServiceError(_error_reason(action, job_arn, error), code) from error
+        code = clients.error_code(error)
+        reason = _error_reason(action, job_arn, error)
+        if code == "ConflictException":
+            raise ConflictError(reason, code) from error
+        if code == "ServiceQuotaExceededException" and in_flight_quota(error):
+            name, shown = _quota(error)
+            raise SlotQuotaError(
+                reason, code, f"{name or 'in-flight exports'} = {shown}"
+            ) from error
+        raise ServiceError(reason, code) from error
     except BotoCoreError as error:
         raise ServiceError(f"{action} failed: {error}") from error
 
 
-def get_generation_job(job_arn: str) -> GenerationJob:
+def get_generation_job(
+    job_arn: str, *, clock: Clock, until: float, attempts: int | None = None
+) -> GenerationJob:
     with _mapped_errors(GET_JOB, job_arn):
-        response = clients.cleanroomsml().get_audience_generation_job(
-            audienceGenerationJobArn=job_arn
+        response = clients.call(
+            lambda timeout: clients.cleanroomsml(timeout).get_audience_generation_job(
+                audienceGenerationJobArn=job_arn
+            ),
+            clock=clock,
+            until=until,
+            action=GET_JOB,
+            attempts=attempts,
         )
     metrics = response.get("metrics") or {}
     offered = tuple(
@@ -161,34 +219,42 @@ def _export(summary: AudienceExportJobSummaryTypeDef) -> ExportJob:
     )
 
 
-def find_export(job_arn: str, name: str) -> ExportJob | None:
+def find_export(
+    job_arn: str, name: str, *, clock: Clock, until: float, attempts: int | None = None
+) -> ExportJob | None:
     """The export called ``name`` under the job (names identify exports: there is no id)."""
-    paginator = clients.cleanroomsml().get_paginator("list_audience_export_jobs")
-    pages = paginator.paginate(
-        audienceGenerationJobArn=job_arn, PaginationConfig={"PageSize": PAGE_SIZE}
-    )
-    with _mapped_errors(LIST_EXPORTS, job_arn):
+
+    def look(timeout: float) -> ExportJob | None:
+        paginator = clients.cleanroomsml(timeout).get_paginator("list_audience_export_jobs")
+        pages = paginator.paginate(
+            audienceGenerationJobArn=job_arn, PaginationConfig={"PageSize": PAGE_SIZE}
+        )
         for page in pages:
             for summary in page["audienceExportJobs"]:
                 if summary["name"] == name and summary["audienceGenerationJobArn"] == job_arn:
                     return _export(summary)
-    return None
+        return None
+
+    with _mapped_errors(LIST_EXPORTS, job_arn):
+        return clients.call(look, clock=clock, until=until, action=LIST_EXPORTS, attempts=attempts)
 
 
-def start_export(job_arn: str, name: str, size: Size, description: str | None) -> None:
+def start_export(
+    job_arn: str, name: str, size: Size, description: str | None, *, clock: Clock, until: float
+) -> None:
+    """Start the export. A retried attempt may meet the export its lost predecessor committed:
+    that comes back as :class:`ConflictError`, for the caller to look again and adopt."""
     # The model's enum, checked by rules.check_size_type before we get here.
     size_type = cast("AudienceSizeTypeType", size.type)
+    extra = {} if description is None else {"description": description}
+
+    def start(timeout: float) -> None:
+        clients.cleanroomsml(timeout).start_audience_export_job(
+            name=name,
+            audienceGenerationJobArn=job_arn,
+            audienceSize={"type": size_type, "value": size.value},
+            **extra,
+        )
+
     with _mapped_errors(START_EXPORT, job_arn):
-        if description is None:
-            clients.cleanroomsml().start_audience_export_job(
-                name=name,
-                audienceGenerationJobArn=job_arn,
-                audienceSize={"type": size_type, "value": size.value},
-            )
-        else:
-            clients.cleanroomsml().start_audience_export_job(
-                name=name,
-                audienceGenerationJobArn=job_arn,
-                audienceSize={"type": size_type, "value": size.value},
-                description=description,
-            )
+        clients.call(start, clock=clock, until=until, action=START_EXPORT)

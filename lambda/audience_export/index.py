@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from . import clock, continuation, lifecycle
-from .export_jobs import ServiceError, short
-from .helper import Helper, redacted_event
+from . import clients, clock, continuation, lifecycle
+from .clock import Clock
+from .export_jobs import ServiceError, short, unavailable_reason
+from .helper import Helper
+from .redaction import redacted_event
 from .rules import RuleError
 from .waiting import DeadlineError
 
@@ -20,24 +23,40 @@ _EXPECTED = (ServiceError, DeadlineError, lifecycle.RequestError)
 
 def handler(event: dict[str, Any], context: Any) -> None:
     # ResponseURL is a presigned URL: whoever reads it can answer for us, so it never reaches logs.
-    logger.info("event: %s", json.dumps(redacted_event(event), default=str))
+    shown = redacted_event(event) if isinstance(event, Mapping) else type(event).__name__
+    logger.info("event: %s", json.dumps(shown, default=str))
     helper(event, context)
 
 
-def _run(event: dict[str, Any], context: Any) -> str:
+class _Step(Protocol):
+    def __call__(
+        self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float
+    ) -> lifecycle.Outcome: ...
+
+
+def _answer(event: dict[str, Any], context: Any, step: _Step) -> str:
+    """Run ``step`` (lifecycle.create or .update) and turn its outcome into crhelper's terms."""
     try:
-        outcome = lifecycle.run(
+        outcome = step(
             event,
             clock=clock.current(),
             remaining_s=context.get_remaining_time_in_millis() / 1000,
         )
         if isinstance(outcome, lifecycle.Continue):
-            continuation.hand_over(event, context.invoked_function_arn, outcome.state)
+            continuation.hand_over(
+                event,
+                context.invoked_function_arn,
+                outcome.state,
+                clock=clock.current(),
+                until=outcome.until,
+            )
             helper.defer()
             return outcome.state.physical_id
     except RuleError as error:
         # A field can be an arbitrary unknown key: clip it so the rule stays readable.
         raise lifecycle.RequestError(short(f"{short(error.field, 80)}: {error.rule}")) from error
+    except clients.Unavailable as error:
+        raise lifecycle.RequestError(short(unavailable_reason(error))) from error
     except _EXPECTED as error:
         raise lifecycle.RequestError(short(str(error))) from error
     except Exception as error:
@@ -50,17 +69,17 @@ def _run(event: dict[str, Any], context: Any) -> str:
 
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str:
-    return _run(event, context)
+    return _answer(event, context, lifecycle.create)
 
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str:
-    return _run(event, context)
+    return _answer(event, context, lifecycle.update)
 
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> None:
     # StartAudienceExportJob has no delete counterpart: the export stays in Clean Rooms ML.
     # No call at all, so Delete succeeds at once for any physical id, including crhelper's
-    # random one after a failed Create and anything left by rollback.
+    # id after a failed Create and anything left by rollback.
     logger.info("delete: nothing to do for %s", event.get("PhysicalResourceId"))

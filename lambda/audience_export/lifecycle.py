@@ -13,11 +13,11 @@ Delete: exports cannot be deleted (no such API), so there is nothing to do.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import continuation, export_jobs, rules, waiting
+from . import clients, continuation, export_jobs, rules, waiting
 from .clock import Clock
 from .export_jobs import ExportJob, ServiceError, Size
 
@@ -27,6 +27,9 @@ CREATE_PENDING: Final = "CREATE_PENDING"
 JOB_CREATING: Final = ("CREATE_PENDING", "CREATE_IN_PROGRESS")
 # Status reported when a no-op update cannot read the export (see ``_unchanged``).
 UNKNOWN: Final = "UNKNOWN"
+# Conflicts on Start with no export of that name listed (the listing may lag) before failing.
+MAX_UNLISTED_CONFLICTS: Final = 3
+ADOPTED: Final = "ADOPTED"  # internal: the export exists and is ours
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +59,10 @@ class Target:
             "AudienceSizeType": self.size.type,
             "AudienceSizeValue": str(self.size.value),
             "Status": status,
+            # Always present, empty until the export is ACTIVE: a template that reads it from an
+            # export it does not wait for must not fail after the export was started.
+            "OutputLocation": output_location or "",
         }
-        if output_location:
-            data["OutputLocation"] = output_location
         return data
 
 
@@ -71,6 +75,7 @@ class Done:
 @dataclass(frozen=True)
 class Continue:
     state: continuation.State
+    until: float  # the hand-over call must be done by then
 
 
 Outcome = Done | Continue
@@ -99,26 +104,48 @@ def target_for(properties: object, event: Mapping[str, Any]) -> Target:
     )
 
 
-def run(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
-    """Handle a Create or Update request, or continue one that was handed over."""
+def create(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+    """Handle a Create request, or continue one that was handed over."""
+    return _handle(event, clock, remaining_s, _provision)
+
+
+def update(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+    """Handle an Update request, or continue one that was handed over."""
+    return _handle(event, clock, remaining_s, lambda target, budget: _update(event, target, budget))
+
+
+def _handle(
+    event: Mapping[str, Any],
+    clock: Clock,
+    remaining_s: float,
+    fresh: Callable[[Target, waiting.Budget], Outcome],
+) -> Outcome:
+    """Run ``fresh`` for a new request, or resume a handed-over one where it stopped."""
     target = target_for(event.get("ResourceProperties"), event)
+    timeout_s = target.props.timeout_seconds
     try:
-        state = continuation.read(event)
+        state = continuation.read(
+            event,
+            now=clock.now(),
+            timeout_s=timeout_s,
+            max_invocation=continuation.max_invocations(
+                timeout_s, waiting.inline_span_s(remaining_s)
+            ),
+        )
     except ValueError as error:
         raise RequestError(f"invalid continuation: {error}") from error
     budget = waiting.Budget.begin(
         clock,
         started=state.started if state else None,
-        deadline=state.deadline if state else None,
-        timeout_s=target.props.timeout_seconds,
+        # Never later than the first start + ServiceTimeout, whatever the event says.
+        deadline=(
+            min(state.deadline, waiting.deadline_for(state.started, timeout_s)) if state else None
+        ),
+        timeout_s=timeout_s,
         remaining_s=remaining_s,
     )
     try:
-        if state is not None:
-            return _resume(target, state, budget)
-        if event.get("RequestType") == "Create":
-            return _provision(target, budget)
-        return _update(event, target, budget)
+        return _resume(target, state, budget) if state is not None else fresh(target, budget)
     except waiting.HandOver as handover:
         return Continue(
             continuation.State(
@@ -128,7 +155,8 @@ def run(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcom
                 physical_id=target.physical_id,
                 data=target.data(handover.last_status),
                 invocation=(state.invocation + 1) if state else 2,
-            )
+            ),
+            until=budget.hard_end,
         )
 
 
@@ -137,7 +165,7 @@ def _resume(target: Target, state: continuation.State, budget: waiting.Budget) -
         raise RequestError("invalid continuation: its physical id does not match the properties")
     logger.info("continuing %s wait (invocation %d)", state.phase, state.invocation)
     if state.phase == continuation.PHASE_GENERATION:
-        return _provision(target, budget, poll_first=True)
+        return _provision(target, budget)
     return _await_export(target, budget, seen=None, poll_first=True)
 
 
@@ -146,8 +174,10 @@ def _update(event: Mapping[str, Any], target: Target, budget: waiting.Budget) ->
         logger.info("new job or name: creating %s, CloudFormation deletes the old one", target.name)
         return _provision(target, budget)
     try:
-        export = export_jobs.find_export(target.props.job_arn, target.name)
-    except ServiceError:
+        export = export_jobs.find_export(
+            target.props.job_arn, target.name, clock=budget.clock, until=budget.call_until()
+        )
+    except (ServiceError, clients.Unavailable) as error:
         if _unchanged(event, target):
             # A no-op update (or the rollback to these properties) must not fail, or the stack
             # could end UPDATE_ROLLBACK_FAILED; the export itself has not changed.
@@ -157,6 +187,9 @@ def _update(event: Mapping[str, Any], target: Target, budget: waiting.Budget) ->
                 exc_info=True,
             )
             return Done(target.physical_id, target.data(UNKNOWN))
+        if isinstance(error, clients.Unavailable):
+            # Whether it exists is unknown: provisioning looks again, and adopts or starts it.
+            return _provision(target, budget)
         raise
     if export is None:
         logger.info("export %s is not listed under its job: starting it", target.name)
@@ -166,7 +199,7 @@ def _update(event: Mapping[str, Any], target: Target, budget: waiting.Budget) ->
             f"Name: cannot change export {target.name} in place ({_difference(export, target)}); "
             "it has a custom name: rename it (or omit Name) to replace it"
         )
-    return _finish(target, budget, export)
+    return _finish(target, budget, export, started=False)
 
 
 def _unchanged(event: Mapping[str, Any], target: Target) -> bool:
@@ -181,30 +214,41 @@ def _unchanged(event: Mapping[str, Any], target: Target) -> bool:
     )
 
 
-def _provision(target: Target, budget: waiting.Budget, *, poll_first: bool = False) -> Outcome:
+def _await_job(target: Target, budget: waiting.Budget) -> export_jobs.GenerationJob:
+    """The generation job once it is no longer being created (waiting while it is)."""
     job_arn = target.props.job_arn
-    job = export_jobs.get_generation_job(job_arn) if not poll_first else None
+    job: export_jobs.GenerationJob | None = None
 
     def poll_job() -> tuple[bool, str]:
         nonlocal job
-        job = export_jobs.get_generation_job(job_arn)
-        return job.status not in JOB_CREATING, job.status
-
-    if job is None or job.status in JOB_CREATING:
-        logger.info("waiting for audience generation job %s to be ACTIVE", job_arn)
-        waiting.wait_until(
-            budget,
-            poll_job,
-            phase=continuation.PHASE_GENERATION,
-            last_status=job.status if job else "CREATE_IN_PROGRESS",
-            poll_first=job is None,
-            timeout_reason=lambda elapsed, status: (
-                f"timed out after {elapsed} s waiting for the audience generation job of export "
-                f"{target.name} (last status {status}); no export was started"
-            ),
+        # One attempt per look: a throttled one is retried by the wait's own back-off.
+        job = export_jobs.get_generation_job(
+            job_arn, clock=budget.clock, until=budget.call_until(), attempts=1
         )
+        if job.status in JOB_CREATING:
+            logger.info("waiting for audience generation job %s to be ACTIVE", job_arn)
+            return False, job.status
+        return True, job.status
+
+    waiting.wait_until(
+        budget,
+        poll_job,
+        phase=continuation.PHASE_GENERATION,
+        last_status="not read yet",
+        poll_first=True,
+        timeout_reason=lambda elapsed, status: (
+            f"timed out after {elapsed} s waiting for the audience generation job of export "
+            f"{target.name} (last status {status}); no export was started"
+        ),
+    )
     if job is None:  # unreachable: wait_until returns only after a poll set it
         raise RequestError(f"AudienceGenerationJobArn: could not read the job ({job_arn})")
+    return job
+
+
+def _provision(target: Target, budget: waiting.Budget) -> Outcome:
+    job_arn = target.props.job_arn
+    job = _await_job(target, budget)
     if job.status != ACTIVE:
         status = export_jobs.describe_status(job.status, job.status_code, job.status_message)
         raise RequestError(
@@ -216,28 +260,112 @@ def _provision(target: Target, budget: waiting.Budget, *, poll_first: bool = Fal
             f"AudienceSize: {target.size} is not offered by the audience generation job; "
             f"choose one of {_sizes(job.offered_sizes)} ({job_arn})"
         )
-    export = export_jobs.find_export(job_arn, target.name)
-    if export is not None:
+    return _start_or_adopt(target, budget)
+
+
+def _start_or_adopt(target: Target, budget: waiting.Budget) -> Outcome:
+    """Adopt the export if it exists (a retried or duplicated request), else start it.
+
+    Start has no client token, so idempotency rests on the name: a ConflictException means the
+    export exists (perhaps committed by an attempt whose answer was lost) and is looked up again.
+    The account's in-flight quota and throttling are waited out until the deadline; Start is
+    never sent after it (the export would run on with nobody waiting for it).
+    """
+    job_arn = target.props.job_arn
+    adopted: ExportJob | None = None
+    look_first = True
+    conflicts = 0
+    status = "not started"
+
+    def adopt(export: ExportJob) -> str:
+        nonlocal adopted
         if not _matches(export, target):
             raise RequestError(
                 f"Name: export {target.name} already exists under this job with "
                 f"{_difference(export, target)}; choose another name (or omit Name)"
             )
         logger.info("adopting existing export %s (%s)", target.name, export.status)
-        return _finish(target, budget, export)
-    export_jobs.start_export(job_arn, target.name, target.size, target.props.description)
-    logger.info("started export %s", target.name)
-    return _finish(target, budget, None)
+        adopted = export
+        return ADOPTED
+
+    def find(attempts: int | None = None) -> ExportJob | None:
+        return export_jobs.find_export(
+            job_arn, target.name, clock=budget.clock, until=budget.call_until(), attempts=attempts
+        )
+
+    def start() -> str:
+        nonlocal conflicts
+        try:
+            export_jobs.start_export(
+                job_arn,
+                target.name,
+                target.size,
+                target.props.description,
+                clock=budget.clock,
+                until=budget.call_until(by_deadline=True),
+            )
+        except export_jobs.ConflictError as conflict:
+            existing = find()
+            if existing is not None:
+                return adopt(existing)
+            conflicts += 1
+            if conflicts >= MAX_UNLISTED_CONFLICTS:
+                raise RequestError(
+                    f"Name: StartAudienceExportJob reports a conflict for export {target.name} "
+                    f"({conflict}), but no export of that name is listed under the job"
+                ) from conflict
+            return "CONFLICT (not listed yet)"
+        except export_jobs.SlotQuotaError as quota:
+            logger.info("waiting for a free export slot: %s", quota)
+            return f"waiting for a free export slot (quota {quota.label})"
+        except clients.Unavailable as unavailable:
+            # Start may have been committed: the next attempt's Conflict tells.
+            return waiting.unknown_status(unavailable)
+        logger.info("started export %s", target.name)
+        return CREATE_PENDING
+
+    def attempt() -> tuple[bool, str]:
+        nonlocal look_first, status
+        if look_first:
+            # One attempt: a throttled lookup is retried by the wait's own back-off.
+            existing = find(attempts=1)
+            look_first = False
+            if existing is not None:
+                status = adopt(existing)
+                return True, status
+        if budget.clock.now() >= budget.deadline:
+            return False, status  # no Start after the deadline; the reason keeps the last cause
+        status = start()
+        return status in (CREATE_PENDING, ADOPTED), status
+
+    waiting.wait_until(
+        budget,
+        attempt,
+        phase=continuation.PHASE_GENERATION,
+        last_status=status,
+        poll_first=True,
+        timeout_reason=lambda elapsed, last: (
+            f"timed out after {elapsed} s starting export {target.name} (last status {last}); "
+            + (
+                "it may have been started in Clean Rooms ML"
+                if export_jobs.START_EXPORT in last or "CONFLICT" in last
+                else "no export was started"
+            )
+        ),
+    )
+    return _finish(target, budget, adopted, started=adopted is None)
 
 
-def _finish(target: Target, budget: waiting.Budget, seen: ExportJob | None) -> Outcome:
-    """After Start (``seen`` None) or adopt: answer now, or wait for the end."""
+def _finish(
+    target: Target, budget: waiting.Budget, seen: ExportJob | None, *, started: bool
+) -> Outcome:
+    """After Start (``started``) or adopt: answer now, or wait for the end."""
     if seen is not None:
         if seen.status == CREATE_FAILED:
             raise _export_failed(target, seen)
         if seen.status == ACTIVE or not target.props.wait_for_completion:
             return Done(target.physical_id, target.data(seen.status, seen.output_location))
-    elif not target.props.wait_for_completion:
+    elif started and not target.props.wait_for_completion:
         # Start succeeded: the service has the job, pending.
         return Done(target.physical_id, target.data(CREATE_PENDING))
     return _await_export(target, budget, seen=seen, poll_first=False)
@@ -250,7 +378,14 @@ def _await_export(
 
     def poll_export() -> tuple[bool, str]:
         nonlocal last
-        current = export_jobs.find_export(target.props.job_arn, target.name)
+        # One attempt per poll: a throttled one is retried by the wait's own back-off.
+        current = export_jobs.find_export(
+            target.props.job_arn,
+            target.name,
+            clock=budget.clock,
+            until=budget.call_until(),
+            attempts=1,
+        )
         if current is None:  # just started: not listed yet
             return False, CREATE_PENDING
         last = current

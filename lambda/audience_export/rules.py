@@ -28,6 +28,8 @@ SIZE_TYPES: Final = ("ABSOLUTE", "PERCENTAGE")
 TIMEOUT_MIN_SECONDS: Final = 1
 TIMEOUT_MAX_SECONDS: Final = 3600
 PHYSICAL_ID_MAX_BYTES: Final = 1024
+# Far beyond every range here; longer numbers are refused before Python converts them.
+INT_MAX_DIGITS: Final = 18
 
 # The model's class is [\u0020-\uD7FF\uE000-\uFFFD\uD800\uDBFF-\uDC00\uDFFF\t]. The service
 # matches it Java-style on UTF-16, where the surrogate escapes never pair up, so characters above
@@ -44,13 +46,16 @@ _INTEGER: Final = re.compile(r"[+-]?[0-9]+")
 _BOOLEANS: Final = {"true": True, "false": False}
 
 
-class RuleError(ValueError):
+class ValidationError(ValueError):
     """A property value that breaks a rule of the service model."""
 
     def __init__(self, field: str, rule: str) -> None:
         super().__init__(f"{field}: {rule}")
         self.field = field
         self.rule = rule
+
+
+RuleError = ValidationError
 
 
 def _first_bad_char(value: str, allowed: re.Pattern[str]) -> str | None:
@@ -136,15 +141,27 @@ def check_timeout_seconds(value: int, field: str = "timeout") -> int:
     return value
 
 
+def _too_many_digits(field: str, digits: int) -> NoReturn:
+    raise RuleError(
+        field, f"a {digits:,}-digit number is out of range (at most {INT_MAX_DIGITS} digits)"
+    )
+
+
 def parse_int(raw: object, field: str) -> int:
     """A whole number, from an int or a decimal string (CloudFormation stringifies numbers)."""
     if isinstance(raw, bool):
         raise RuleError(field, f"{raw!r} is not a whole number")
     if isinstance(raw, int):
+        # Python refuses to print ints past 4,300 digits: measure without converting.
+        if abs(raw) >= 10**INT_MAX_DIGITS:
+            _too_many_digits(field, raw.bit_length() * 30103 // 100000 + 1)
         return raw
     if isinstance(raw, float) and raw.is_integer():
-        return int(raw)
+        return parse_int(int(raw), field)
     if isinstance(raw, str) and _INTEGER.fullmatch(raw.strip()):
+        digits = raw.strip().lstrip("+-").lstrip("0")
+        if len(digits) > INT_MAX_DIGITS:
+            _too_many_digits(field, len(digits))
         return int(raw.strip())
     return _reject(field, raw, "a whole number")
 
@@ -275,7 +292,7 @@ def default_name(
 ) -> str:
     """A deterministic, valid export name for a resource that has none.
 
-    ``seed`` says where the resource lives (the construct path, or the stack and logical id);
+    ``seed`` says where the resource lives (its stack name and logical id: unique per stack);
     the hash also covers the export's properties, so changing the size or the description
     yields a new name, hence a new export, on update.
     """

@@ -1,9 +1,16 @@
-"""Polling with back-off, bounded by the resource's deadline and by this invocation's time.
+"""Polling with jittered back-off, bounded by the resource's deadline and the invocation's time.
 
-The first check comes about 1 s after the call, the interval grows by half each time and is
-capped at 4 s, so a job that turns ACTIVE is seen within 5 s (cap plus one call). The inline
-wait ends ``INLINE_MARGIN_S`` before the Lambda timeout and hands over to a follow-up
-invocation, so crhelper's own "Execution timed out" FAILED (0.5 s before the end) never fires.
+Intervals follow "decorrelated jitter": each is drawn from [1 s, 3 x the previous], capped. The
+cap is 4 s for the first 40 s of a request (a quick export is seen quickly) and then grows with
+its age, to 10 % of it, at most 30 s: a long export is seen at most ~10 % late, and
+100 exports waited on together poll about 3 times a second instead of 25. A poll whose call is
+throttled or fails in transit (:class:`clients.Unavailable`) says nothing about the export: the
+status is unknown, the wait goes on with the cap at its maximum, and only the deadline ends it.
+
+Time inside one invocation, from its end backwards: crhelper's "Execution timed out" timer
+(``TIMER_LEAD_S``), the response PUT (``response_s``), then the calls that may still run after
+the inline wait ends: the last poll and the hand-over (``call_s`` each). Every call is bounded
+by ``hard_end``; the inline wait stops at ``inline_end``, so the margin always exceeds one call.
 """
 
 from __future__ import annotations
@@ -13,16 +20,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from . import clients
 from .clock import Clock
 
 FIRST_INTERVAL_S: Final = 1.0
-BACKOFF: Final = 1.5
-MAX_INTERVAL_S: Final = 4.0
-# Room left in an invocation for the last call (with retries), the hand-over and the response.
-INLINE_MARGIN_S: Final = 30.0
+MIN_CAP_S: Final = 4.0
+MAX_INTERVAL_S: Final = 30.0
+# The cap is this share of the time waited so far (between MIN_CAP_S and MAX_INTERVAL_S).
+CAP_SHARE: Final = 0.1
+# Nominal budgets, for the provider's 5-minute Lambda; shorter invocations get shares of theirs.
+CALL_S: Final = 15.0  # one call, all its attempts included
+RESPONSE_S: Final = 15.0  # the response PUT, all its attempts included
+TIMER_LEAD_S: Final = 2.0  # crhelper's timer answers this long before the Lambda timeout
 # CloudFormation's ServiceTimeout clock starts before the first invocation does; stopping a
 # little earlier lets our reason, not CloudFormation's generic timeout, reach the stack.
 DEADLINE_MARGIN_S: Final = 10.0
+UNKNOWN: Final = "UNKNOWN"
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +46,51 @@ def deadline_for(started: float, timeout_s: int) -> float:
 
 
 @dataclass(frozen=True)
+class Reserve:
+    """What an invocation of ``remaining_s`` keeps back, in seconds."""
+
+    call_s: float
+    response_s: float
+    timer_s: float
+
+    @classmethod
+    def for_invocation(cls, remaining_s: float) -> Reserve:
+        return cls(
+            call_s=min(CALL_S, remaining_s * 0.1),
+            response_s=min(RESPONSE_S, remaining_s * 0.1),
+            timer_s=min(TIMER_LEAD_S, remaining_s * 0.02),
+        )
+
+    @property
+    def inline_margin_s(self) -> float:
+        """From the end of the inline wait to the Lambda timeout."""
+        return 2 * self.call_s + self.response_s + self.timer_s
+
+
+def inline_margin_s(remaining_s: float) -> float:
+    return Reserve.for_invocation(remaining_s).inline_margin_s
+
+
+def inline_span_s(remaining_s: float) -> float:
+    """How long an invocation of ``remaining_s`` may wait inline."""
+    return remaining_s - inline_margin_s(remaining_s)
+
+
+@dataclass(frozen=True)
 class Budget:
-    """The time one request may take (``deadline``) and this invocation may use (``inline_end``)."""
+    """The time one request may take (``deadline``) and this invocation may use.
+
+    ``inline_end``: no new wait step after it. ``hard_end``: no call runs past it.
+    """
 
     clock: Clock
     started: float
     deadline: float
     inline_end: float
+    hard_end: float
+    call_s: float
+    # Calls may outlast the deadline by this much: half the room left before CloudFormation's.
+    grace_s: float = 0.0
 
     @classmethod
     def begin(
@@ -53,15 +104,30 @@ class Budget:
     ) -> Budget:
         now = clock.now()
         first = now if started is None else started
+        reserve = Reserve.for_invocation(remaining_s)
+        hard_end = now + remaining_s - reserve.response_s - reserve.timer_s
         return cls(
             clock=clock,
             started=first,
             deadline=deadline_for(first, timeout_s) if deadline is None else deadline,
-            inline_end=now + remaining_s - INLINE_MARGIN_S,
+            inline_end=hard_end - 2 * reserve.call_s,
+            hard_end=hard_end,
+            call_s=reserve.call_s,
+            grace_s=min(DEADLINE_MARGIN_S, timeout_s / 10) / 2,
         )
 
     def elapsed_s(self) -> int:
         return round(self.clock.now() - self.started)
+
+    def call_until(self, *, by_deadline: bool = False) -> float:
+        """When the next call must be done: one call budget, never past ``hard_end`` nor
+        (by more than ``grace_s``) the deadline.
+
+        ``by_deadline``: not past the resource's deadline at all (a Start must never land
+        after CloudFormation stopped waiting: the export would be orphaned).
+        """
+        end = min(self.clock.now() + self.call_s, self.hard_end)
+        return min(end, self.deadline if by_deadline else self.deadline + self.grace_s)
 
 
 class HandOver(Exception):  # noqa: N818 - a signal, not an error
@@ -78,7 +144,22 @@ class DeadlineError(Exception):
 
 
 Poll = Callable[[], tuple[bool, str]]
-"""One check: (done, status seen). Raises to fail the resource."""
+"""One check: (done, status seen). Raises to fail the resource; Unavailable means unknown."""
+
+
+def unknown_status(error: clients.Unavailable) -> str:
+    return f"{UNKNOWN}: {error.action} {error.last}"
+
+
+def cap_for(waited_s: float, *, unavailable: bool) -> float:
+    if unavailable:
+        return MAX_INTERVAL_S
+    return max(MIN_CAP_S, min(MAX_INTERVAL_S, waited_s * CAP_SHARE))
+
+
+def next_interval(previous: float, cap: float) -> float:
+    """Decorrelated jitter: uniform in [first, 3 x previous], at most ``cap``."""
+    return min(cap, clients.jitter(FIRST_INTERVAL_S, max(FIRST_INTERVAL_S, previous * 3)))
 
 
 def wait_until(
@@ -93,11 +174,26 @@ def wait_until(
     """Poll until done; returns the final status. Raises HandOver or DeadlineError."""
     clock = budget.clock
     status = last_status
-    if poll_first:
-        done, status = poll()
-        if done:
-            return status
-    interval = FIRST_INTERVAL_S
+    unavailable = False
+
+    def look() -> bool:
+        nonlocal status, unavailable
+        try:
+            done, seen = poll()
+        except clients.Unavailable as error:
+            # Throttled or unreachable: the export may be fine; only the deadline ends this.
+            seen, done = unknown_status(error), False
+            unavailable = True
+        else:
+            unavailable = False
+        if seen != status:
+            logger.info("%s: status %s", phase, seen)
+        status = seen
+        return done
+
+    if poll_first and clock.now() < budget.deadline and look():
+        return status
+    interval = clients.jitter(FIRST_INTERVAL_S / 2, FIRST_INTERVAL_S * 1.5)
     while True:
         now = clock.now()
         if now >= budget.deadline:
@@ -106,10 +202,9 @@ def wait_until(
         if wake > budget.inline_end:
             raise HandOver(phase, status)
         clock.sleep(wake - now)
-        done, seen = poll()
-        if seen != status:
-            logger.info("%s: status %s", phase, seen)
-        status = seen
-        if done:
+        if look():
             return status
-        interval = min(interval * BACKOFF, MAX_INTERVAL_S)
+        # The request's age, not this wait's: a wait resumed by a follow-up invocation goes on
+        # at the pace it had.
+        waited = clock.now() - budget.started
+        interval = next_interval(interval, cap_for(waited, unavailable=unavailable))

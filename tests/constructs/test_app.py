@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from aws_cdk import App
 
 import app as example
-from cdk_cleanrooms_ml._handler.rules import RuleError
+from cdk_cleanrooms_ml import ValidationError
 from tests.constructs.support import only_export_properties, run_app, template_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,27 @@ ROOT = Path(__file__).resolve().parents[2]
 def synth(context: dict[str, Any] | None = None) -> dict[str, Any]:
     stack = example.AudienceExportExampleStack(App(context=context), example.STACK_NAME)
     return template_of(stack)
+
+
+def test_the_app_imports_nothing_private() -> None:
+    tree = ast.parse((ROOT / "app.py").read_text())
+    modules = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    modules += [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ]
+    names = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert "cdk_cleanrooms_ml" in modules
+    private = [m for m in modules if m != "__future__" and "._" in f".{m}"]
+    assert private == []
+    assert [name for name in names if name.startswith("_")] == []
 
 
 def test_cdk_json_runs_the_app_with_the_same_defaults() -> None:
@@ -32,7 +54,7 @@ def test_defaults_synthesize_one_export() -> None:
     properties = only_export_properties(template)
     assert properties["AudienceGenerationJobArn"] == example.DEFAULTS["job_arn"]
     assert properties["AudienceSize"] == {"Type": "PERCENTAGE", "Value": 20}
-    assert properties["Name"].startswith("AudienceExportExample-Q4Lookalikes-")
+    assert "Name" not in properties  # derived by the handler from the deployed stack's name
     assert properties["Description"] == example.DEFAULTS["description"]
     assert set(template["Outputs"]) == {"ExportName", "ExportStatus", "ExportOutputLocation"}
 
@@ -57,9 +79,11 @@ def test_context_overrides_every_input() -> None:
 
 
 def test_bad_context_names_the_input() -> None:
-    with pytest.raises(RuleError, match=r"^size_value: \"ten\" is not a whole number"):
+    with pytest.raises(
+        ValidationError, match=r"^audience_size\.value: \"ten\" is not a whole number"
+    ):
         synth({"size_value": "ten"})
-    with pytest.raises(RuleError, match=r"^audience_size\.value: 101 is out of range"):
+    with pytest.raises(ValidationError, match=r"^audience_size\.value: 101 is out of range"):
         synth({"size_value": "101"})
 
 

@@ -16,7 +16,7 @@ from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 
 import app as example
-from cdk_cleanrooms_ml import AudienceExportProviderStack
+from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
 
 ENV = {"CDK_DEFAULT_ACCOUNT": "111122223333", "CDK_DEFAULT_REGION": "us-east-1"}
 
@@ -67,7 +67,7 @@ def test_provider_stack_acknowledges_only_its_account_scoped_wildcard(
     env: Environment | None, scope: str, tmp_path: Path
 ) -> None:
     app = nag_app(tmp_path)
-    stack = AudienceExportProviderStack(app, env=env)
+    stack = CleanRoomsMlProviderStack(app, env=env)
     app.synth()
     assert violations(tmp_path) == []
     metadata = json.loads((tmp_path / f"{stack.stack_name}.metadata.json").read_text())

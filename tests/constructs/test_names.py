@@ -1,80 +1,41 @@
-"""Names derived when ``name`` is omitted: deterministic, valid, and new when the export changes."""
+"""Names: a given name is rendered as is; an omitted one is left to the handler.
+
+The handler derives it at deploy time from the stack name and the logical id (as CloudFormation
+names physical resources), so one template deployed as two stacks never shares an export; the
+deploy-time rule itself is tested in tests/handler and, across two stacks, in tests/local.
+"""
 
 from __future__ import annotations
 
 import pytest
-from constructs import Construct
+from aws_cdk import CfnParameter, Duration, Token
 
-from cdk_cleanrooms_ml import AudienceExport, AudienceSize
+from cdk_cleanrooms_ml import AudienceExport, AudienceSize, ValidationError
 from cdk_cleanrooms_ml._handler import rules
-from tests.constructs.support import (
-    JOB_ARN,
-    JOB_ARNS,
-    new_stack,
-    only_export_properties,
-    template_of,
-)
+from tests.constructs.support import JOB_ARN, new_stack, only_export_properties, template_of
 
 
-def derived_name(
-    *,
-    construct_id: str = "Lookalikes",
-    stack_name: str = "TestStack",
-    job_arn: str = JOB_ARN,
-    size: AudienceSize | None = None,
-    description: str | None = None,
-) -> str:
-    stack = new_stack(name=stack_name)
-    AudienceExport(
-        stack,
-        construct_id,
-        audience_generation_job_arn=job_arn,
-        audience_size=size or AudienceSize.percentage(20),
-        description=description,
+@pytest.mark.parametrize("token_size", [False, True], ids=["concrete", "token-size"])
+def test_omitted_name_is_derived_at_deploy_time(token_size: bool) -> None:
+    stack = new_stack()
+    value = (
+        Token.as_number(CfnParameter(stack, "Size", type="Number").value_as_number)
+        if token_size
+        else 20
     )
-    name = only_export_properties(template_of(stack))["Name"]
-    assert isinstance(name, str)
-    return name
-
-
-def test_same_inputs_same_name() -> None:
-    assert derived_name() == derived_name()
-
-
-def test_name_is_readable_and_valid() -> None:
-    name = derived_name()
-    assert name.startswith("TestStack-Lookalikes-")
-    assert rules.check_name(name) == name
-
-
-@pytest.mark.parametrize(
-    "change",
-    [
-        {"size": AudienceSize.percentage(10)},
-        {"size": AudienceSize.absolute(20)},
-        {"description": "another"},
-        {"job_arn": JOB_ARNS[1]},
-        {"construct_id": "Other"},
-        {"stack_name": "OtherStack"},
-    ],
-    ids=lambda change: next(iter(change)),
-)
-def test_name_changes_with_the_export(change: dict[str, object]) -> None:
-    assert derived_name(**change) != derived_name()  # type: ignore[arg-type]
-
-
-def test_long_paths_still_give_a_valid_name() -> None:
-    stack = new_stack(name="S" * 120)
-    scope = Construct(stack, "Nested " * 20)
     export = AudienceExport(
-        scope,
-        "Very long construct id, with punctuation! " * 5,
+        stack,
+        "Lookalikes",
         audience_generation_job_arn=JOB_ARN,
-        audience_size=AudienceSize.absolute(10),
+        audience_size=AudienceSize.percentage(value),
     )
-    assert export.name is not None
-    assert len(export.name) <= rules.NAME_MAX
-    assert rules.check_name(export.name) == export.name
+    properties = only_export_properties(template_of(stack))
+    # One rule whatever the inputs: no Name in the template, so the stack name decides.
+    assert rules.KEY_NAME not in properties
+    assert not hasattr(export, "name")  # the name is read from export_name, once deployed
+    assert stack.resolve(export.export_name) == {
+        "Fn::GetAtt": [stack.get_logical_id(export.resource), rules.KEY_NAME]
+    }
 
 
 def test_given_name_is_kept() -> None:
@@ -86,5 +47,49 @@ def test_given_name_is_kept() -> None:
         audience_size=AudienceSize.absolute(10),
         name="q4-lookalikes",
     )
-    assert export.name == "q4-lookalikes"
     assert only_export_properties(template_of(stack))["Name"] == "q4-lookalikes"
+    # A given name is read like a derived one: the deployed export's, from the resource.
+    assert not hasattr(export, "name")
+    assert stack.resolve(export.export_name) == {
+        "Fn::GetAtt": [stack.get_logical_id(export.resource), rules.KEY_NAME]
+    }
+
+
+@pytest.mark.parametrize(
+    ("timeout", "rendered"),
+    [
+        (None, None),
+        (Duration.hours(1), None),
+        (Duration.minutes(60), None),
+        (Duration.minutes(59), "3540"),
+    ],
+)
+def test_service_timeout_is_rendered_only_when_not_the_default(
+    timeout: Duration | None, rendered: str | None
+) -> None:
+    stack = new_stack()
+    AudienceExport(
+        stack,
+        "E",
+        audience_generation_job_arn=JOB_ARN,
+        audience_size=AudienceSize.absolute(10),
+        timeout=timeout,
+    )
+    assert only_export_properties(template_of(stack)).get(rules.KEY_TIMEOUT) == rendered
+
+
+def test_output_location_needs_the_resource_to_wait() -> None:
+    stack = new_stack()
+    export = AudienceExport(
+        stack,
+        "NoWait",
+        audience_generation_job_arn=JOB_ARN,
+        audience_size=AudienceSize.absolute(10),
+        wait_for_completion=False,
+    )
+    with pytest.raises(ValidationError) as raised:
+        _ = export.output_location
+    assert raised.value.field == "output_location"
+    assert "wait_for_completion=False" in raised.value.rule
+    # The attributes that do not need the wait stay available.
+    assert stack.resolve(export.status)["Fn::GetAtt"][1] == "Status"

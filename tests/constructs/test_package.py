@@ -30,3 +30,12 @@ def test_the_offline_harness_does_not_load_aws_cdk() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_the_error_users_catch_is_the_rules_own() -> None:
+    from cdk_cleanrooms_ml._handler import rules
+
+    assert cdk_cleanrooms_ml.ValidationError is rules.ValidationError
+    # The handler's earlier name for it stays the same class.
+    assert rules.RuleError is rules.ValidationError
+    assert issubclass(cdk_cleanrooms_ml.ValidationError, ValueError)

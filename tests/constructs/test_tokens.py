@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk import CfnParameter, Duration, Stack, Token
 
-from cdk_cleanrooms_ml import AudienceExport, AudienceSize, AudienceSizeType
-from cdk_cleanrooms_ml._handler.rules import RuleError
+from cdk_cleanrooms_ml import AudienceExport, AudienceSize, AudienceSizeType, ValidationError
 from cdk_cleanrooms_ml.tokens import is_token
 from tests.constructs.support import (
     JOB_ARN,
@@ -114,13 +113,15 @@ def test_timeout_token() -> None:
     stack = new_stack()
     properties = synth_export(stack, timeout=Duration.seconds(number_parameter(stack, "Timeout")))
     assert properties["ServiceTimeout"] == {"Ref": "Timeout"}
-    # The timeout is not part of the export: a concrete name is still derived.
-    assert isinstance(properties["Name"], str)
+    # No name given: derived by the handler at deploy time, as for any other inputs.
+    assert "Name" not in properties
 
 
 def test_timeout_token_in_minutes_is_explained() -> None:
     stack = new_stack()
-    with pytest.raises(RuleError, match=r"^timeout: a token timeout must be Duration\.seconds"):
+    with pytest.raises(
+        ValidationError, match=r"^timeout: a token timeout must be Duration\.seconds"
+    ):
         synth_export(stack, timeout=Duration.minutes(number_parameter(stack, "Minutes")))
 
 

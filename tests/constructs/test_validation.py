@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk import Duration
 
-from cdk_cleanrooms_ml import AudienceExport, AudienceSize
-from cdk_cleanrooms_ml._handler.rules import RuleError
+from cdk_cleanrooms_ml import AudienceExport, AudienceSize, ValidationError
 from tests.constructs.support import JOB_ARN, export_resources, new_stack, template_of
 
 
@@ -25,7 +24,7 @@ def make_export(**overrides: Any) -> None:
 
 
 def rejects(prop: str, rule_text: str, **overrides: Any) -> None:
-    with pytest.raises(RuleError) as caught:
+    with pytest.raises(ValidationError) as caught:
         make_export(**overrides)
     assert caught.value.field == prop
     assert str(caught.value).startswith(f"{prop}: ")
@@ -82,29 +81,31 @@ def test_job_arn_too_short() -> None:
 
 
 def test_size_type() -> None:
-    with pytest.raises(RuleError) as caught:
+    with pytest.raises(ValidationError) as caught:
         AudienceSize.of("PERCENT", 20)
     assert str(caught.value) == "audience_size.type: 'PERCENT' is not one of ABSOLUTE, PERCENTAGE"
 
 
 def test_absolute_value_range() -> None:
-    with pytest.raises(RuleError, match=r"^audience_size\.value: 0 is out of range for ABSOLUTE"):
+    with pytest.raises(
+        ValidationError, match=r"^audience_size\.value: 0 is out of range for ABSOLUTE"
+    ):
         AudienceSize.absolute(0)
-    with pytest.raises(RuleError, match=r"^audience_size\.value: 20000001 is out of range"):
+    with pytest.raises(ValidationError, match=r"^audience_size\.value: 20000001 is out of range"):
         AudienceSize.absolute(20_000_001)
     assert AudienceSize.absolute(20_000_000).value == 20_000_000
 
 
 def test_percentage_at_most_100() -> None:
     with pytest.raises(
-        RuleError, match=r"^audience_size\.value: 101 is out of range for PERCENTAGE"
+        ValidationError, match=r"^audience_size\.value: 101 is out of range for PERCENTAGE"
     ):
         AudienceSize.percentage(101)
     assert AudienceSize.percentage(100).value == 100
 
 
 def test_size_value_whole_number() -> None:
-    with pytest.raises(RuleError, match=r"^audience_size\.value: 2\.5 is not a whole number"):
+    with pytest.raises(ValidationError, match=r"^audience_size\.value: 2\.5 is not a whole number"):
         AudienceSize.percentage(2.5)
 
 
@@ -132,7 +133,7 @@ def test_audience_size_must_be_an_audience_size() -> None:
 
 def test_rejected_export_adds_nothing_to_the_stack() -> None:
     stack = new_stack()
-    with pytest.raises(RuleError):
+    with pytest.raises(ValidationError):
         AudienceExport(
             stack,
             "E",

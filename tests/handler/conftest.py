@@ -1,4 +1,4 @@
-"""Fixtures for handler tests: a fake clock and stubbed AWS clients, checked after each test."""
+"""Handler test fixtures: a fake clock and the handler's AWS clients, checked after each test."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from cdk_cleanrooms_ml._handler import clients
 from cdk_cleanrooms_ml._handler import clock as handler_clock
-from tests.handler.support import FakeClock, Services
+from tests.handler.services import Services
+from tests.handler.support import FakeClock
 
 
 @pytest.fixture
@@ -19,8 +20,11 @@ def clock() -> FakeClock:
 @pytest.fixture
 def services(clock: FakeClock) -> Iterator[Services]:
     stubbed = Services(clock)
+    clients.seed_jitter(20260101)  # repeatable jitter: the same sleeps on every run
     yield stubbed
+    stubbed.close()
     clients.reset()
     handler_clock.reset()
+    clients.seed_jitter(None)
     # Every answer a test queued was asked for: the calls it expected really happened.
     stubbed.verify()

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.handler.support import JOB_ARN, Services, cfn_event, invoke_handler, properties
+from tests.handler.services import Services
+from tests.handler.support import JOB_ARN, cfn_event, invoke_handler, properties
 
 OK_SIZE = {"Type": "ABSOLUTE", "Value": "1000"}
 ARN_PREFIX = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/"

@@ -9,13 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from cdk_cleanrooms_ml._handler import index
-from tests.handler.support import (
-    FakeCleanRoomsMl,
-    Services,
-    cfn_event,
-    invoke_handler,
-    properties,
-)
+from tests.handler.local_cleanroomsml import serve_cleanroomsml
+from tests.handler.services import Services
+from tests.handler.support import cfn_event, invoke_handler, properties
 
 
 class Everything(logging.Handler):
@@ -43,7 +39,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[Everything]:
 
 
 def test_no_record_contains_the_response_url(services: Services, captured: Everything) -> None:
-    FakeCleanRoomsMl(services, export_active_after_s=400.0)
+    serve_cleanroomsml(services, export_active_after_s=400.0)
     services.expect_invoke()
     create = cfn_event("Create", properties())
     failing = cfn_event("Create", properties(size_value="lots"))
@@ -64,7 +60,7 @@ def test_no_record_contains_the_response_url(services: Services, captured: Every
     # DEBUG records were really captured, including those where crhelper prints the URL.
     levels = {record.levelno for record in captured.records}
     assert logging.DEBUG in levels
-    assert any("CFN response URL: <redacted>" in text for text in captured.texts)
+    assert any("response delivered (HTTP 200" in text for text in captured.texts)
     assert any("'ResponseURL': '<redacted>'" in text for text in captured.texts)
     assert any('"ResponseURL": "<redacted>"' in text for text in captured.texts)
     assert any(record.exc_info for record in captured.records)  # the failure's traceback

@@ -165,9 +165,21 @@ def test_timeout_range(value: int) -> None:
     assert accepts(rules.check_timeout_seconds, value) == (1 <= value <= 3600)
 
 
-@given(st.integers())
+@given(st.integers(-(10**18) + 1, 10**18 - 1))
 def test_whole_numbers_round_trip_through_their_string_form(value: int) -> None:
     assert rules.parse_int(str(value), "f") == value
+
+
+@given(st.integers(19, 6000), st.sampled_from(["", "-", "+"]))
+def test_longer_numbers_are_out_of_range_naming_the_field(digits: int, sign: str) -> None:
+    # Python itself refuses int() of more than 4,300 digits ("internal error: ValueError").
+    with pytest.raises(rules.RuleError) as raised:
+        rules.parse_int(sign + "9" * digits, "AudienceSize.Value")
+    assert str(raised.value) == (
+        f"AudienceSize.Value: a {digits:,}-digit number is out of range (at most 18 digits)"
+    )
+    with pytest.raises(rules.RuleError, match=r"AudienceSize\.Value: .* out of range"):
+        rules.parse_int(int(sign + "9" * min(digits, 4000)), "AudienceSize.Value")
 
 
 @given(

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml.local.driver import DriverOptions, ProgressEvent
-from cdk_cleanrooms_ml.local.endpoint import ExportDurations
+from cdk_cleanrooms_ml.local.awslambda.packages import build_runtime_dir
+from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations
+from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, ProgressEvent
 from cdk_cleanrooms_ml.local.harness import LocalCloud
-from cdk_cleanrooms_ml.local.runtime import build_runtime_dir
 
 # Exports finish quickly in tests; the handler's first poll (about 1 s) already sees ACTIVE.
 FAST = ExportDurations(pending=0.2, in_progress=0.5)

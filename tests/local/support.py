@@ -6,43 +6,21 @@ import hashlib
 import json
 import shutil
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from cdk_cleanrooms_ml.local.provider_code import provider_code
 
 REPO = Path(__file__).resolve().parents[2]
 HANDLER_SOURCE = REPO / "lambda" / "audience_export"
 JOB_ARN = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/example-lookalikes"
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
-RESOURCE_TYPE = "Custom::CleanRoomsMlAudienceExport"
-
-
-def _copy_distribution(name: str, target: Path) -> None:
-    dist = metadata.distribution(name)
-    for entry in dist.files or ():
-        relative = Path(str(entry))
-        if (
-            relative.parts[0] == ".."
-            or "__pycache__" in relative.parts
-            or relative.suffix == ".pyc"
-        ):
-            continue
-        source = Path(str(dist.locate_file(entry)))
-        if source.is_file():
-            (target / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / relative)
 
 
 def build_handler_asset(target: Path) -> Path:
     """The provider's asset laid out as in Lambda: audience_export/ + crhelper (+ dist-info)."""
-    shutil.copytree(
-        HANDLER_SOURCE,
-        target / "audience_export",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
-    _copy_distribution("crhelper", target)
-    return target
+    return provider_code(target, HANDLER_SOURCE)
 
 
 def export_properties(

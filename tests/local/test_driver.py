@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml.local.driver import DriverOptions
-from cdk_cleanrooms_ml.local.template import TemplateError, load_stack
+from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
+from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions
+from cdk_cleanrooms_ml.local.cloudformation.exceptions import TemplateError
+from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
-from tests.local.support import RESOURCE_TYPE, write_assembly
+from tests.local.support import write_assembly
 
 pytestmark = pytest.mark.slow
 

@@ -13,13 +13,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ParamValidationError
 
-from cdk_cleanrooms_ml.local.endpoint import (
-    EXPORTS_PER_GENERATION_JOB,
-    CleanRoomsMlEndpoint,
-    ExportDurations,
-    SeedError,
-    serve_endpoint,
-)
+from cdk_cleanrooms_ml.local.cleanroomsml.exceptions import SeedError
+from cdk_cleanrooms_ml.local.cleanroomsml.models import EXPORTS_PER_GENERATION_JOB, ExportDurations
+from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
 from tests.local.support import JOB_ARN
 
 OTHER_JOB = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/other"
@@ -93,7 +89,7 @@ def test_generation_job_reports_its_offered_sizes_as_relevance_metrics(url: str)
 
 def test_default_seed_is_the_example_job() -> None:
     endpoint = CleanRoomsMlEndpoint()
-    job = endpoint.generation_jobs[JOB_ARN]
+    job = endpoint.backend.generation_jobs[JOB_ARN]
     assert job.offered_sizes == [
         ("PERCENTAGE", 5),
         ("PERCENTAGE", 10),
@@ -103,7 +99,7 @@ def test_default_seed_is_the_example_job() -> None:
         ("ABSOLUTE", 50000),
         ("ABSOLUTE", 100000),
     ]
-    assert endpoint.durations == ExportDurations(pending=1.0, in_progress=2.0)
+    assert endpoint.backend.durations == ExportDurations(pending=1.0, in_progress=2.0)
 
 
 def test_export_moves_through_its_statuses_and_gets_an_output_location(
@@ -328,7 +324,7 @@ def test_admin_api_injects_faults_and_shows_state(url: str, endpoint: CleanRooms
         "ListAudienceExportJobs",
         "StartAudienceExportJob",
     ]
-    assert endpoint.export_jobs[0].failure is not None
+    assert endpoint.backend.export_jobs[0].failure is not None
 
 
 def test_export_jobs_persist_in_the_state_file(tmp_path: Path, clock: FakeClock) -> None:

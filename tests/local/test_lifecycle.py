@@ -12,14 +12,15 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml.local.driver import Operation, StackResult
-from cdk_cleanrooms_ml.local.endpoint import ExportDurations
+from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations
+from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
+from cdk_cleanrooms_ml.local.cloudformation.driver import StackResult
+from cdk_cleanrooms_ml.local.cloudformation.protocol import Operation
 from cdk_cleanrooms_ml.local.harness import LocalCloud
-from cdk_cleanrooms_ml.local.template import load_stack
+from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
 from tests.local.support import (
     JOB_ARN,
-    RESOURCE_TYPE,
     export_properties,
     exports_of,
     write_assembly,
@@ -125,8 +126,11 @@ def test_create_update_noop_and_destroy(tmp_path: Path, make_cloud: CloudFactory
 
     # A change that does not touch the export (ServiceTimeout): an Update, no write call,
     # the same physical id and the same attributes.
+    lists = len(cloud.endpoint.calls_to("ListAudienceExportJobs"))
     noop = cloud.deploy(load_stack(app), {"Timeout": "900"})
     assert noop.status == "UPDATE_COMPLETE", noop.reason
+    # As the README says: nothing started, the export listed once for its attributes.
+    assert len(cloud.endpoint.calls_to("ListAudienceExportJobs")) == lists + 1
     update = only(noop.operations, "Update")
     assert update.event["OldResourceProperties"]["ServiceTimeout"] == "600"
     assert update.event["PhysicalResourceId"] == create.physical_id
@@ -262,7 +266,7 @@ def test_generation_job_still_in_progress_is_waited_for(
     gets = cloud.endpoint.calls_to("GetAudienceGenerationJob")
     assert len(gets) >= 2
     [start] = cloud.endpoint.calls_to("StartAudienceExportJob")
-    ready = cloud.endpoint.generation_jobs[JOB_ARN].ready_at
+    ready = cloud.endpoint.backend.generation_jobs[JOB_ARN].ready_at
     assert ready is not None
     assert start.at >= ready
 

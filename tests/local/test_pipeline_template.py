@@ -13,16 +13,16 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
-from cdk_cleanrooms_ml import AudienceExportProviderStack
+from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
+from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack, load_template_file
 from cdk_cleanrooms_ml.local.harness import LocalCloud
-from cdk_cleanrooms_ml.local.template import load_stack, load_template_file
 from tests.cfn_lint import assert_assembly_lint_clean, assert_lint_clean
 from tests.local.conftest import CloudFactory
 from tests.local.support import EXAMPLE, JOB_ARN, exports_of
 
 pytestmark = pytest.mark.slow
 
-PROVIDER = AudienceExportProviderStack.DEFAULT_STACK_NAME
+PROVIDER = CleanRoomsMlProviderStack.DEFAULT_STACK_NAME
 STACK = "PipelineExport"
 
 
@@ -30,9 +30,7 @@ STACK = "PipelineExport"
 def provider_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("provider") / "cdk.out"
     app = cdk.App(outdir=str(out))
-    AudienceExportProviderStack(
-        app, env=cdk.Environment(account="111122223333", region="us-east-1")
-    )
+    CleanRoomsMlProviderStack(app, env=cdk.Environment(account="111122223333", region="us-east-1"))
     app.synth()
     assert_assembly_lint_clean(out)
     return out
@@ -69,7 +67,7 @@ def test_example_template_is_cfn_lint_clean() -> None:
 
 
 def test_create_update_delete_from_the_plain_template(cloud: LocalCloud) -> None:
-    token = cloud.driver.store.exports()[AudienceExportProviderStack.DEFAULT_EXPORT_NAME]["value"]
+    token = cloud.driver.store.exports()[CleanRoomsMlProviderStack.DEFAULT_EXPORT_NAME]["value"]
 
     created = deploy(cloud)
     assert created.status == "CREATE_COMPLETE", created.reason
@@ -146,5 +144,5 @@ def test_the_template_needs_the_provider_stack(make_cloud: CloudFactory) -> None
     cloud = make_cloud()
     failed = deploy(cloud)
     assert not failed.succeeded
-    assert AudienceExportProviderStack.DEFAULT_EXPORT_NAME in failed.reason
+    assert CleanRoomsMlProviderStack.DEFAULT_EXPORT_NAME in failed.reason
     assert exports_of(cloud.endpoint) == []

@@ -15,15 +15,13 @@ from typing import Any
 import boto3
 import pytest
 
-from cdk_cleanrooms_ml.local.lambda_emulator import LambdaEmulator
-from cdk_cleanrooms_ml.local.responses import (
-    RecordedResponse,
-    ResponseServer,
-    check_response,
-    create_certificate,
-)
-from cdk_cleanrooms_ml.local.runtime import LambdaRuntime, LocalFunction
+from cdk_cleanrooms_ml.local.awslambda.invocations import LambdaEmulator
+from cdk_cleanrooms_ml.local.awslambda.invoke import InvokeApi
+from cdk_cleanrooms_ml.local.awslambda.runtime import LambdaRuntime, LocalFunction
+from cdk_cleanrooms_ml.local.cloudformation.protocol import check_response
+from cdk_cleanrooms_ml.local.recorder import RecordedResponse, ResponseServer
 from cdk_cleanrooms_ml.local.server import LoopbackServer, PortInUseError
+from cdk_cleanrooms_ml.local.tls import create_certificate
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +65,7 @@ def runtime(
 ) -> Iterator[LambdaRuntime]:
     # Must not reach the handler: the runtime's environment is built from scratch.
     monkeypatch.setenv("HOME_SECRET", "leaked")
-    from cdk_cleanrooms_ml.local.runtime import build_runtime_dir
+    from cdk_cleanrooms_ml.local.awslambda.packages import build_runtime_dir
 
     lambda_runtime = LambdaRuntime(
         work_dir=tmp_path / "work", runtime_dir=build_runtime_dir(runtime_cache)
@@ -158,7 +156,7 @@ def test_invoke_api_runs_event_invocations_asynchronously(
     emulator = LambdaEmulator(runtime)
     probe = function(probe_asset)
     emulator.register(probe)
-    with LoopbackServer([emulator]) as server:
+    with LoopbackServer([InvokeApi(emulator)]) as server:
         client = boto3.client(
             "lambda",
             endpoint_url=server.url,

@@ -14,8 +14,8 @@ import aws_cdk as cdk
 import pytest
 
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize
-from cdk_cleanrooms_ml.local.endpoint import ExportDurations
-from cdk_cleanrooms_ml.local.template import load_stack
+from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations
+from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from tests.cfn_lint import assert_assembly_lint_clean
 from tests.local.conftest import CloudFactory
 from tests.local.support import JOB_ARN, exports_of
@@ -122,7 +122,9 @@ def test_synthesized_stack_through_the_continuation(
         )
 
     app = synth(tmp_path / "cdk.out", one_export)
-    cloud = make_cloud(function_timeout=34, durations=ExportDurations(pending=1, in_progress=9))
+    # A 15 s function waits about 10 s inline (the rest is kept for the last call, the hand-over
+    # and the answer); the export takes 20 s, so a follow-up invocation must finish the wait.
+    cloud = make_cloud(function_timeout=15, durations=ExportDurations(pending=2, in_progress=18))
     result = cloud.deploy(load_stack(app))
     assert result.status == "CREATE_COMPLETE", result.reason
     [create] = result.operations

@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import main
+from .entry import main
 
-sys.exit(main())
+sys.exit(main("python -m cdk_cleanrooms_ml.local"))

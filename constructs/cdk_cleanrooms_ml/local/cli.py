@@ -1,8 +1,10 @@
-"""``python -m cdk_cleanrooms_ml.local deploy|destroy|serve``.
+"""``python -m cdk_cleanrooms_ml.local`` / ``cdk-cleanrooms-ml-local``: deploy, destroy, serve.
 
 ``deploy`` takes a synthesized stack (``cdk.out``) or a plain template (``--template``) and runs
 its audience exports against the embedded Clean Rooms ML endpoint, printing CloudFormation-style
-progress; a second ``deploy`` is an update; ``destroy`` deletes. ``serve`` only runs the endpoint.
+progress; a second ``deploy`` is an update; ``destroy`` deletes (``--force`` forgets what cannot
+be deleted). ``serve`` only runs the endpoint. Every error is one line on stderr; Ctrl-C and
+SIGTERM stop the handlers, keep the state and exit 130 / 143.
 """
 
 from __future__ import annotations
@@ -10,28 +12,35 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
+import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
-from .driver import DriverOptions, ProgressEvent, StackResult
-from .endpoint import CleanRoomsMlEndpoint, SeedError, serve_endpoint
-from .harness import LocalCloud
-from .responses import CertificateError
-from .runtime import RuntimeSetupError
-from .server import PortInUseError
-from .state import StateStore
-from .template import (
-    RESOURCE_TYPE,
+from .awslambda.packages import RuntimeSetupError
+from .cleanroomsml.exceptions import SeedError
+from .cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
+from .cloudformation.assembly import (
     StackTemplate,
-    TemplateError,
+    is_custom_resource,
     load_assembly,
     load_stack,
     load_template_file,
 )
+from .cloudformation.driver import DriverOptions, ProgressEvent, StackResult
+from .cloudformation.exceptions import TemplateError
+from .errors import StateError, StateLostError
+from .harness import LocalCloud, resolve_seed
+from .interrupts import Interrupted, signals_interrupt
+from .server import PortInUseError
+from .state import StateStore
+from .tls import CertificateError
+
+_N = TypeVar("_N", int, float)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -42,14 +51,37 @@ def _key_values(items: Sequence[str], flag: str) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise SystemExit(f"error: {flag} expects KEY=VALUE, got {item!r}")
+            raise TemplateError(f"{flag} expects KEY=VALUE, got {item!r}")
         pairs[key] = value
     return pairs
 
 
-def _parser() -> argparse.ArgumentParser:
+def _number(text: str, kind: Callable[[str], _N], what: str) -> _N:
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+
+
+def _port(text: str) -> int:
+    port = _number(text, int, "a port number")
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is out of range: use 1-65535, or 0 for any free port"
+        )
+    return port
+
+
+def _positive_seconds(text: str) -> float:
+    value = _number(text, float, "a number of seconds")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds above 0")
+    return value
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m cdk_cleanrooms_ml.local",
+        prog=prog,
         description="Deploy a synthesized stack's Clean Rooms ML audience exports to an embedded, "
         "offline Clean Rooms ML endpoint through the real handler and CloudFormation protocol.",
     )
@@ -76,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--port",
-            type=int,
+            type=_port,
             default=0,
             help="loopback port for the endpoint (default: any free port)",
         )
@@ -92,16 +124,24 @@ def _parser() -> argparse.ArgumentParser:
         "--parameters", nargs="*", default=[], metavar="KEY=VALUE", help="template parameter values"
     )
     deploy.add_argument(
-        "--function-timeout", type=float, help="override the provider Lambda's Timeout (seconds)"
+        "--function-timeout",
+        type=_positive_seconds,
+        help="override the provider Lambda's Timeout (seconds)",
     )
     deploy.add_argument(
         "--max-wait",
-        type=float,
+        type=_positive_seconds,
         help="wait at most this long for each response (never beyond ServiceTimeout)",
     )
     deploy.add_argument("--log-level", help="LOG_LEVEL for the handler (default: the function's)")
     destroy = commands.add_parser("destroy", help="delete a deployed stack")
     common(destroy)
+    destroy.add_argument(
+        "--force",
+        action="store_true",
+        help="remove the stack's local state even when a Delete fails or its handler cannot run "
+        "(what it created may stay in the endpoint)",
+    )
     serve = commands.add_parser("serve", help="run only the Clean Rooms ML endpoint until Ctrl-C")
     common(serve)
     return parser
@@ -122,7 +162,7 @@ def _print_result(result: StackResult, out: TextIO) -> None:
         print("\nOutputs:", file=out)
         for name, value in result.outputs.items():
             print(f"{result.stack_name}.{name} = {value}", file=out)
-    exports = {lid: r for lid, r in result.resources.items() if r.type == RESOURCE_TYPE}
+    exports = {lid: r for lid, r in result.resources.items() if is_custom_resource(r.type)}
     if exports and result.succeeded and result.status != "DELETE_COMPLETE":
         print("\nAttributes:", file=out)
         for logical_id, resource in exports.items():
@@ -130,7 +170,7 @@ def _print_result(result: StackResult, out: TextIO) -> None:
             print(f"{shown}  physical id {resource.physical_id}", file=out)
             for key, value in resource.data.items():
                 print(f"  {key} = {value}", file=out)
-    if not result.succeeded:
+    if not result.succeeded or result.reason:
         print(f"\n{result.stack_name}: {result.status}: {result.reason}", file=out)
 
 
@@ -147,7 +187,7 @@ def _stack_name_for_destroy(args: argparse.Namespace) -> str:
         stacks = load_assembly(args.app_dir)
         if len(stacks) == 1:
             return next(iter(stacks))
-    deployed = [s.stack_name for s in StateStore(args.state_dir).stacks()]
+    deployed = StateStore(args.state_dir).stack_names()
     if len(deployed) == 1:
         return deployed[0]
     raise TemplateError(
@@ -158,61 +198,114 @@ def _stack_name_for_destroy(args: argparse.Namespace) -> str:
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
     store = StateStore(args.state_dir)
-    endpoint = CleanRoomsMlEndpoint(seed=args.seed, state_file=store.endpoint_file)
-    with serve_endpoint(endpoint, port=args.port) as url:
-        print(
-            f"Clean Rooms ML endpoint on {url} (AWS_ENDPOINT_URL_CLEANROOMSML={url}); Ctrl-C stops",
-            file=out,
-            flush=True,
-        )
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
-    return 0
-
-
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    args = _parser().parse_args(argv)
+    store.lock.acquire()
     try:
-        if args.command == "serve":
-            return _serve(args, out)
-        if args.command == "deploy":
-            stack = _stack(args)
-            parameters = _key_values(args.parameters, "--parameters")
-            name = stack.name
-        else:
-            name = _stack_name_for_destroy(args)
-        cloud = LocalCloud(
-            state_dir=args.state_dir,
-            seed=args.seed,
-            port=args.port,
-            function_timeout=getattr(args, "function_timeout", None),
-            options=DriverOptions(max_wait=getattr(args, "max_wait", None)),
-            on_progress=lambda event: print(progress_line(event), file=out, flush=True),
-            log_level=getattr(args, "log_level", None),
-        )
-        with cloud:
+        seed = resolve_seed(store, args.seed)
+        endpoint = CleanRoomsMlEndpoint(seed=seed, state_file=store.endpoint_file)
+        store.save_seed(seed)
+        with serve_endpoint(endpoint, port=args.port) as url:
             print(
-                f"{name}: local Clean Rooms ML endpoint at {cloud.url}; state in {args.state_dir}",
+                f"Clean Rooms ML endpoint on {url} (AWS_ENDPOINT_URL_CLEANROOMSML={url}); "
+                "Ctrl-C stops",
                 file=out,
                 flush=True,
             )
-            started = time.monotonic()
-            result = (
-                cloud.deploy(stack, parameters) if args.command == "deploy" else cloud.destroy(name)
+            # Stopping is what Ctrl-C / SIGTERM are for here: a clean exit, not an error.
+            with contextlib.suppress(Interrupted, KeyboardInterrupt):
+                threading.Event().wait()
+    finally:
+        store.lock.release()
+    return 0
+
+
+def _interrupted_line(error: Interrupted, args: argparse.Namespace, name: str | None) -> str:
+    line = f"interrupted by {signal.Signals(error.signum).name}: handler processes stopped"
+    with contextlib.suppress(StateError, OSError):
+        state = StateStore(args.state_dir).load_stack(name) if name else None
+        if state is not None and state.status.endswith("_FAILED"):
+            line += (
+                f"; stack {name} is {state.status} in {args.state_dir}: run destroy to clean "
+                "up what it started"
             )
-            # Let the handler's last invocation finish its logging before the servers stop.
-            cloud.emulator.wait_idle(5)
-        _print_result(result, out)
+            return line
+    return line + f"; state kept in {args.state_dir}"
+
+
+def _run(args: argparse.Namespace, out: TextIO, chosen: list[str]) -> int:
+    """``deploy`` or ``destroy``; the stack's name goes into ``chosen`` once it is known."""
+    if args.command == "deploy":
+        stack = _stack(args)
+        parameters = _key_values(args.parameters, "--parameters")
+        name = stack.name
+    else:
+        name = _stack_name_for_destroy(args)
+    chosen.append(name)
+    cloud = LocalCloud(
+        state_dir=args.state_dir,
+        seed=args.seed,
+        port=args.port,
+        function_timeout=getattr(args, "function_timeout", None),
+        options=DriverOptions(max_wait=getattr(args, "max_wait", None)),
+        on_progress=lambda event: print(progress_line(event), file=out, flush=True),
+        log_level=getattr(args, "log_level", None),
+    )
+    with cloud:
         print(
-            f"\n{'✅' if result.succeeded else '❌'}  {name}: {result.status} "
-            f"({time.monotonic() - started:.1f} s)",
+            f"{name}: local Clean Rooms ML endpoint at {cloud.url}; state in {args.state_dir}",
             file=out,
+            flush=True,
         )
-        return 0 if result.succeeded else EXIT_FAILED
-    except (TemplateError, SeedError, PortInUseError, RuntimeSetupError, CertificateError) as error:
+        started = time.monotonic()
+        if args.command == "deploy":
+            result = cloud.deploy(stack, parameters)
+        else:
+            result = cloud.destroy(name, force=args.force)
+        # Let the handler's last invocation finish its logging before the servers stop.
+        cloud.emulator.wait_idle(5)
+    _print_result(result, out)
+    print(
+        f"\n{'✅' if result.succeeded else '❌'}  {name}: {result.status} "
+        f"({time.monotonic() - started:.1f} s)",
+        file=out,
+    )
+    return 0 if result.succeeded else EXIT_FAILED
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    *,
+    prog: str = "python -m cdk_cleanrooms_ml.local",
+) -> int:
+    out = out or sys.stdout
+    args = _parser(prog).parse_args(argv)
+    chosen: list[str] = []
+    try:
+        with signals_interrupt():
+            if args.command == "serve":
+                return _serve(args, out)
+            return _run(args, out, chosen)
+    except Interrupted as error:
+        line = _interrupted_line(error, args, chosen[-1] if chosen else None)
+        print(f"error: {line}", file=sys.stderr)
+        return 128 + error.signum
+    except StateLostError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except (
+        TemplateError,
+        SeedError,
+        StateError,
+        PortInUseError,
+        RuntimeSetupError,
+        CertificateError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except json.JSONDecodeError as error:
         print(f"error: invalid JSON: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:
+        # A folder that cannot be written, a file that vanished: one line, not a traceback.
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED

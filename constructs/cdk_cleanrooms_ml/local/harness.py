@@ -4,23 +4,61 @@ One loopback HTTP server carries the Clean Rooms ML endpoint and the Lambda Invo
 loopback server takes the CloudFormation responses; the Lambda runtime runs handlers from the
 synthesized asset with ``AWS_ENDPOINT_URL_CLEANROOMSML`` / ``AWS_ENDPOINT_URL_LAMBDA`` pointing at
 the first server and ``SSL_CERT_FILE`` trusting the second.
+
+A run holds the state folder's lock from :meth:`LocalCloud.start` to :meth:`LocalCloud.close`,
+and its certificate authority lives in a private temporary folder of its own: nothing another
+run's handlers trust is ever rewritten.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
-from .driver import DriverOptions, LocalCloudFormation, ProgressEvent, StackResult
-from .endpoint import CleanRoomsMlEndpoint, ExportDurations
-from .lambda_emulator import LambdaEmulator
-from .responses import ResponseServer, create_certificate
-from .runtime import LambdaRuntime, build_runtime_dir
+from .awslambda.invocations import LambdaEmulator
+from .awslambda.invoke import InvokeApi
+from .awslambda.packages import build_runtime_dir
+from .awslambda.runtime import LambdaRuntime
+from .cleanroomsml.exceptions import SeedError
+from .cleanroomsml.models import ExportDurations
+from .cleanroomsml.responses import CleanRoomsMlEndpoint
+from .cleanroomsml.seed import default_seed, load_seed_file, parse_seed
+from .cloudformation.assembly import StackTemplate
+from .cloudformation.driver import DriverOptions, LocalCloudFormation, ProgressEvent, StackResult
+from .recorder import ResponseServer
 from .server import LoopbackServer
 from .state import StateStore
-from .template import StackTemplate
+from .tls import create_certificate
+
+_T = TypeVar("_T")
+
+
+def _started(part: _T | None) -> _T:
+    if part is None:
+        raise RuntimeError("LocalCloud is not started")
+    return part
+
+
+def resolve_seed(store: StateStore, seed: Mapping[str, Any] | Path | None) -> dict[str, Any]:
+    """The seed to serve: the one given (checked), else the one kept in the state, else the
+    library's example job."""
+    if isinstance(seed, Path):
+        return load_seed_file(seed)
+    if seed is not None:
+        parse_seed(seed, now=0.0)
+        return dict(seed)
+    kept = store.seed()
+    if kept is None:
+        return default_seed()
+    try:
+        parse_seed(kept, now=0.0)
+    except SeedError as error:
+        raise SeedError(f"seed kept in {store.seed_file}: {error}") from error
+    return kept
 
 
 class LocalCloud:
@@ -40,9 +78,11 @@ class LocalCloud:
         log_level: str | None = None,
     ) -> None:
         self.store = StateStore(state_dir)
-        self.endpoint = CleanRoomsMlEndpoint(
-            seed=seed, durations=durations, state_file=self.store.endpoint_file
-        )
+        # A bad seed file is refused before anything starts; a kept one is read under the lock.
+        self._seed = load_seed_file(seed) if isinstance(seed, Path) else seed
+        self._durations = durations
+        self._endpoint: CleanRoomsMlEndpoint | None = None
+        self._tls_dir: Path | None = None
         self._port = port
         self._function_timeout = function_timeout
         self._options = options
@@ -55,47 +95,57 @@ class LocalCloud:
         self._driver: LocalCloudFormation | None = None
 
     @property
+    def endpoint(self) -> CleanRoomsMlEndpoint:
+        return _started(self._endpoint)
+
+    @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("LocalCloud is not started")
-        return self._server.url
+        return _started(self._server).url
 
     @property
     def emulator(self) -> LambdaEmulator:
-        if self._emulator is None:
-            raise RuntimeError("LocalCloud is not started")
-        return self._emulator
+        return _started(self._emulator)
 
     @property
     def driver(self) -> LocalCloudFormation:
-        if self._driver is None:
-            raise RuntimeError("LocalCloud is not started")
-        return self._driver
+        return _started(self._driver)
 
     @property
     def responses(self) -> ResponseServer:
-        if self._responses is None:
-            raise RuntimeError("LocalCloud is not started")
-        return self._responses
+        return _started(self._responses)
 
     def start(self) -> LocalCloud:
+        self.store.lock.acquire()
+        try:
+            return self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> LocalCloud:
+        # Read under the lock: state written by a run that just ended is seen whole.
+        seed = resolve_seed(self.store, self._seed)
+        endpoint = CleanRoomsMlEndpoint(
+            seed=seed, durations=self._durations, state_file=self.store.endpoint_file
+        )
+        # Kept, so the next run without --seed serves the same generation jobs.
+        self.store.save_seed(seed)
+        self._endpoint = endpoint
         runtime_dir = build_runtime_dir(self._runtime_cache)
         work = self.store.work_dir
-        certificate = create_certificate(work / "tls")
+        # Per run and private: another run's handlers keep trusting their own CA.
+        self._tls_dir = Path(tempfile.mkdtemp(prefix="cdk-cleanrooms-ml-tls-"))
+        certificate = create_certificate(self._tls_dir)
         runtime = LambdaRuntime(
             work_dir=work, runtime_dir=runtime_dir, timeout_override=self._function_timeout
         )
         emulator = LambdaEmulator(runtime)
-        server = LoopbackServer([self.endpoint, emulator], port=self._port)
+        self._emulator = emulator
+        server = LoopbackServer([endpoint, InvokeApi(emulator)], port=self._port)
         server.start()
         self._server = server
-        try:
-            responses = ResponseServer(certificate).start()
-        except BaseException:
-            server.stop()
-            raise
+        responses = ResponseServer(certificate).start()
         self._responses = responses
-        self._emulator = emulator
         runtime.environment.update(
             {
                 "AWS_ENDPOINT_URL_CLEANROOMSML": server.url,
@@ -119,11 +169,14 @@ class LocalCloud:
     ) -> StackResult:
         return self.driver.deploy(stack, parameters)
 
-    def destroy(self, stack_name: str) -> StackResult:
-        return self.driver.destroy(stack_name)
+    def destroy(self, stack_name: str, *, force: bool = False) -> StackResult:
+        return self.driver.destroy(stack_name, force=force)
 
     def close(self, grace: float = 0.0) -> None:
         """Stop everything; invocations still running after ``grace`` seconds are killed."""
+        if self._driver is not None and not grace:
+            # Nothing waits for answers that will not come once the handlers are killed.
+            self._driver.cancel()
         if self._emulator is not None:
             self._emulator.close(grace)
             self._emulator = None
@@ -134,6 +187,10 @@ class LocalCloud:
             self._server.stop()
             self._server = None
         self._driver = None
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
+        self.store.lock.release()
 
     def __enter__(self) -> LocalCloud:
         return self.start()

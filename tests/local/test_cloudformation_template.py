@@ -8,22 +8,25 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml.local.template import (
-    NO_VALUE,
-    ResolveContext,
-    Resolver,
+from cdk_cleanrooms_ml.local.cloudformation.assembly import (
     StackTemplate,
-    TemplateError,
     construct_label,
-    dependency_order,
     function_code_dir,
     load_assembly,
     load_stack,
     load_template_file,
-    resolve_parameters,
+)
+from cdk_cleanrooms_ml.local.cloudformation.dependencies import dependency_order
+from cdk_cleanrooms_ml.local.cloudformation.exceptions import TemplateError
+from cdk_cleanrooms_ml.local.cloudformation.intrinsics import (
+    NO_VALUE,
+    ResolveContext,
+    Resolver,
     stringify,
 )
-from tests.local.support import RESOURCE_TYPE, export_properties, write_assembly
+from cdk_cleanrooms_ml.local.cloudformation.parameters import resolve_parameters
+from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
+from tests.local.support import export_properties, write_assembly
 
 TEMPLATE: dict[str, Any] = {
     "Parameters": {
@@ -96,8 +99,11 @@ def resolver(parameters: dict[str, Any] | None = None, **context: Any) -> Resolv
 )
 def test_intrinsics(expression: dict[str, Any], expected: object) -> None:
     if expected is None:
-        with pytest.raises(TemplateError, match="No export named Provider"):
+        with pytest.raises(TemplateError, match="No export named Provider") as caught:
             resolver().resolve(expression)
+        # Only flags that exist are suggested.
+        assert "--exports" not in str(caught.value)
+        assert "with the same --state-dir" in str(caught.value)
         return
     assert resolver().resolve(expression) == expected
 

@@ -43,15 +43,16 @@ class LambdaContext:
         return max(int((self._deadline - time.time()) * 1000), 0)
 
 
-def _write(path: str, result: dict[str, Any]) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, default=str)
-    os.replace(tmp, path)
+# The timeout timer and the handler's thread may both finish: the first one writes and exits.
+_FINISHING = threading.Lock()
 
 
 def _finish(path: str, result: dict[str, Any], code: int) -> None:
-    _write(path, result)
+    # The parent reads the result only once this process has ended, and a torn file reads as
+    # no result: a plain write is enough.
+    _FINISHING.acquire()
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, default=str)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -13,14 +13,14 @@ from pathlib import Path
 import boto3
 import pytest
 
-from cdk_cleanrooms_ml import AudienceExportProviderStack
+from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
+from cdk_cleanrooms_ml.local.cleanroomsml.seed import default_seed
 from cdk_cleanrooms_ml.local.cli import EXIT_FAILED, EXIT_USAGE, main
-from cdk_cleanrooms_ml.local.endpoint import default_seed
 from cdk_cleanrooms_ml.local.server import LoopbackServer
+from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.support import (
     EXAMPLE,
     JOB_ARN,
-    RESOURCE_TYPE,
     export_properties,
     write_assembly,
 )
@@ -185,7 +185,7 @@ def test_plain_template_after_the_provider_stack(tmp_path: Path, fast_seed: Path
         outputs={
             "ServiceToken": {
                 "Value": {"Fn::GetAtt": ["ProviderFunction", "Arn"]},
-                "Export": {"Name": AudienceExportProviderStack.DEFAULT_EXPORT_NAME},
+                "Export": {"Name": CleanRoomsMlProviderStack.DEFAULT_EXPORT_NAME},
             }
         },
     )
@@ -209,3 +209,46 @@ def test_plain_template_after_the_provider_stack(tmp_path: Path, fast_seed: Path
     assert "PlainExport.Status = ACTIVE" in text
     code, text = run("destroy", "--stack", "PlainExport", *common)
     assert code == 0, text
+
+
+def test_console_script_is_the_same_command(app: Path, fast_seed: Path, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("cdk-cleanrooms-ml-local")
+    assert script.is_file(), "pyproject.toml [project.scripts] installs it beside python"
+    shown = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("usage: cdk-cleanrooms-ml-local ")
+    done = subprocess.run(
+        [str(script), "deploy", "--seed", fast_seed.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "CREATE_COMPLETE" in done.stdout
+
+
+@pytest.mark.parametrize("entry", ["module", "script"])
+def test_without_the_local_extra_both_entry_points_say_what_to_install(entry: str) -> None:
+    # botocore is what the harness imports up front (PyYAML and cryptography only when used).
+    # None in sys.modules makes `import botocore` raise ModuleNotFoundError, as when absent.
+    missing = "botocore"
+    start = (
+        "import runpy; runpy.run_module('cdk_cleanrooms_ml.local', run_name='__main__')"
+        if entry == "module"
+        else "from cdk_cleanrooms_ml.local.entry import main; sys.exit(main())"
+    )
+    probe = f"import sys; sys.modules[{missing!r}] = None; {start}"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == EXIT_USAGE
+    # One line, naming what is missing (the submodule being imported) and what to install.
+    assert re.fullmatch(
+        rf"cdk_cleanrooms_ml\.local needs the 'local' extra \({missing}(\.\w+)* is not "
+        r"installed\): pip install 'cdk-cleanrooms-ml\[local\]'\n",
+        done.stderr,
+    ), done.stderr

@@ -1,10 +1,9 @@
-"""CloudFormation's side of the custom-resource protocol: the ResponseURL.
+"""The loopback certificate authority: what the handler trusts to reach the ResponseURL.
 
-An HTTPS server on 127.0.0.1 with a freshly made certificate authority records the PUT that the
-handler sends to its ResponseURL. The handler (crhelper: ``http.client`` with
-``ssl.create_default_context()``) trusts it through ``SSL_CERT_FILE`` in the runtime's
-environment, so nothing in the handler is bent for the harness. :func:`check_response` applies
-CloudFormation's rules to what arrived.
+A throw-away CA and a server certificate for 127.0.0.1 / localhost it signed, made per run with
+``cryptography`` or, without it, the ``openssl`` CLI. The handler (crhelper: ``http.client`` with
+``ssl.create_default_context()``) trusts the CA through ``SSL_CERT_FILE``, so nothing in the
+handler is bent for the harness.
 """
 
 from __future__ import annotations
@@ -13,24 +12,14 @@ import datetime
 import importlib
 import importlib.util
 import ipaddress
-import json
-import secrets
 import shutil
 import ssl
 import subprocess
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import unquote
 
-from .server import LoopbackServer, Request, Response
-
-MAX_BODY_BYTES: Final = 4096
-MAX_PHYSICAL_ID_BYTES: Final = 1024
-_PREFIX: Final = "/cloudformation-response/"
 _VALID_DAYS: Final = 7
 
 
@@ -233,150 +222,3 @@ def _create_with_openssl(target: LoopbackCertificate) -> None:
                     f"openssl could not make the loopback certificate: {message}"
                 )
     target.cert_file.write_bytes(target.cert_file.read_bytes() + target.ca_file.read_bytes())
-
-
-@dataclass(frozen=True)
-class RecordedResponse:
-    """One PUT received on a ResponseURL."""
-
-    request_id: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    received_at: float
-
-    def json(self) -> dict[str, Any]:
-        data = json.loads(self.body)
-        if not isinstance(data, dict):
-            raise ValueError("the response body is not a JSON object")
-        return data
-
-
-class ResponseRecorder:
-    """Issues ResponseURLs and records what is PUT to them (a service for LoopbackServer)."""
-
-    def __init__(self) -> None:
-        self.base_url = ""
-        self.responses: list[RecordedResponse] = []
-        self._arrived = threading.Condition()
-
-    def url_for(self, request_id: str) -> str:
-        if not self.base_url:
-            raise RuntimeError("the response server is not running")
-        # Shaped like a presigned S3 URL: the signature is what must never reach a log.
-        signature = secrets.token_hex(32)
-        return (
-            f"{self.base_url}{_PREFIX}{request_id}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-            f"&X-Amz-Expires=7200&X-Amz-Signature={signature}"
-        )
-
-    def handles(self, request: Request) -> bool:
-        return request.path.startswith(_PREFIX)
-
-    def handle(self, request: Request) -> Response:
-        if request.method != "PUT":
-            return Response(405)
-        request_id = unquote(request.path[len(_PREFIX) :])
-        recorded = RecordedResponse(
-            request_id=request_id,
-            path=request.path,
-            headers=dict(request.headers),
-            body=request.body,
-            received_at=time.time(),
-        )
-        with self._arrived:
-            self.responses.append(recorded)
-            self._arrived.notify_all()
-        return Response(200)
-
-    def for_request(self, request_id: str) -> list[RecordedResponse]:
-        with self._arrived:
-            return [r for r in self.responses if r.request_id == request_id]
-
-    def wait_for(
-        self, request_id: str, timeout: float, *, skip: int = 0
-    ) -> RecordedResponse | None:
-        """The response to ``request_id`` after the first ``skip`` ones (waits ≤ ``timeout`` s)."""
-        deadline = time.monotonic() + timeout
-        with self._arrived:
-            while True:
-                found = [r for r in self.responses if r.request_id == request_id]
-                if len(found) > skip:
-                    return found[skip]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                self._arrived.wait(min(remaining, 1.0))
-
-
-class ResponseServer:
-    """The HTTPS loopback server around a :class:`ResponseRecorder`."""
-
-    def __init__(self, certificate: LoopbackCertificate) -> None:
-        self.certificate = certificate
-        self.recorder = ResponseRecorder()
-        self._server = LoopbackServer([self.recorder], ssl_context=certificate.server_context())
-
-    def start(self) -> ResponseServer:
-        self._server.start()
-        self.recorder.base_url = self._server.url
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-
-@dataclass(frozen=True)
-class ResponseCheck:
-    body: dict[str, Any]
-    problems: list[str]
-
-    @property
-    def status(self) -> str:
-        return str(self.body.get("Status", ""))
-
-    @property
-    def physical_id(self) -> str:
-        return str(self.body.get("PhysicalResourceId") or "")
-
-    @property
-    def reason(self) -> str:
-        return str(self.body.get("Reason") or "")
-
-    @property
-    def data(self) -> dict[str, Any]:
-        data = self.body.get("Data")
-        return data if isinstance(data, dict) else {}
-
-
-def check_response(recorded: RecordedResponse, event: dict[str, Any]) -> ResponseCheck:
-    """Apply CloudFormation's rules for a custom resource response; list what breaks them."""
-    problems: list[str] = []
-    if len(recorded.body) > MAX_BODY_BYTES:
-        problems.append(
-            f"response body is {len(recorded.body)} bytes, at most {MAX_BODY_BYTES} allowed"
-        )
-    try:
-        body = recorded.json()
-    except ValueError as error:
-        return ResponseCheck({}, [*problems, f"response body is not a JSON object: {error}"])
-    status = body.get("Status")
-    if status not in ("SUCCESS", "FAILED"):
-        problems.append(f"Status is {status!r}, expected SUCCESS or FAILED")
-    physical_id = body.get("PhysicalResourceId")
-    if not isinstance(physical_id, str) or not physical_id:
-        problems.append("PhysicalResourceId is missing or empty")
-    elif len(physical_id.encode("utf-8")) > MAX_PHYSICAL_ID_BYTES:
-        problems.append(
-            f"PhysicalResourceId is {len(physical_id.encode('utf-8'))} bytes, "
-            f"at most {MAX_PHYSICAL_ID_BYTES} allowed"
-        )
-    if status == "FAILED" and not body.get("Reason"):
-        problems.append("Reason is required when Status is FAILED")
-    for key in ("StackId", "RequestId", "LogicalResourceId"):
-        if body.get(key) != event.get(key):
-            problems.append(f"{key} is {body.get(key)!r}, expected {event.get(key)!r}")
-    data = body.get("Data")
-    if data is not None and not isinstance(data, dict):
-        problems.append("Data must be an object")
-    return ResponseCheck(body, problems)

@@ -1,0 +1,79 @@
+"""A provider deployed elsewhere, known here only by its ServiceToken."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from constructs import Construct, IConstruct
+
+from cdk_cleanrooms_ml._handler.rules import ValidationError
+from cdk_cleanrooms_ml.provider_interface import EXPORT_ACTIONS, ProviderGrant
+from cdk_cleanrooms_ml.tokens import is_token
+
+# The provider is a Lambda function, maybe with a version or alias qualifier.
+_FUNCTION_ARN: Final = re.compile(
+    r"arn:aws[-a-z]*:lambda:[-a-z0-9]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?"
+)
+
+
+def check_service_token(service_token: str) -> str:
+    """``service_token`` if it is a token or a Lambda function ARN, else a ``ValidationError``."""
+    if not isinstance(service_token, str):
+        raise ValidationError(
+            "service_token", f"must be a string, not {type(service_token).__name__}"
+        )
+    if not is_token(service_token) and not _FUNCTION_ARN.fullmatch(service_token):
+        raise ValidationError(
+            "service_token",
+            f"{service_token[:100]!r} is not a Lambda function ARN"
+            " (arn:<partition>:lambda:<region>:<account>:function:<name>)",
+        )
+    return service_token
+
+
+class ImportedCleanRoomsMlProvider(Construct):
+    """A provider deployed by another stack or app: resources here hold only its token.
+
+    Made by :meth:`CleanRoomsMlProvider.from_service_token
+    <cdk_cleanrooms_ml.CleanRoomsMlProvider.from_service_token>`; it adds nothing to the
+    template. Its role is not this app's to change: grants are recorded in
+    :attr:`granted_job_arns` (the jobs the remote provider must already allow) and return a
+    :class:`ProviderGrant` whose ``success`` is False.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, service_token: str) -> None:
+        # Checked before the construct joins the tree: a refused token leaves no trace.
+        check_service_token(service_token)
+        super().__init__(scope, construct_id)
+        self._service_token = service_token
+        self._granted: list[str] = []
+        # Read once: each read is a call into CDK, and every export grants its job.
+        self._path = self.node.path
+
+    @property
+    def service_token(self) -> str:
+        """The token given: a Lambda function ARN, or a token such as ``Fn.import_value``."""
+        return self._service_token
+
+    @property
+    def granted_job_arns(self) -> list[str]:
+        """The generation jobs granted so far, in order, each once (ARNs or tokens)."""
+        return list(self._granted)
+
+    def grant_audience_export(self, audience_generation_job_arn: str) -> ProviderGrant:
+        """Record the job; the remote provider's own stack must allow it (``success`` False)."""
+        if audience_generation_job_arn not in self._granted:
+            self._granted.append(audience_generation_job_arn)
+        return ProviderGrant(
+            actions=EXPORT_ACTIONS,
+            resource_arns=(audience_generation_job_arn,),
+            success=False,
+            reason=(
+                f"{self._path} is an imported provider: its role belongs to the stack that"
+                " deployed it, which must allow this job (e.g. with allowed_job_arns)"
+            ),
+        )
+
+    def bind_resource(self, resource: IConstruct) -> None:
+        """Nothing to wait for: the remote provider was deployed before this stack."""

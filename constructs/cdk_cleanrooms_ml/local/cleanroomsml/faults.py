@@ -1,0 +1,219 @@
+"""Misbehaviour to inject into the endpoint: throttling, rate limits, 500s, lost Start answers,
+failing exports, generation jobs still running, quota hits. Each fault applies to the next
+matching calls only. :func:`apply_admin_fault` reads one from the admin API's JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .exceptions import ServiceError
+from .models import (
+    OPERATIONS,
+    START,
+    CleanRoomsMlBackend,
+    in_flight_quota_error,
+    per_job_quota_error,
+)
+
+
+def _check_operation(operation: str | None) -> None:
+    if operation is not None and operation not in OPERATIONS:
+        raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}")
+
+
+@dataclass
+class _Fault:
+    operation: str | None
+    code: str
+    message: str
+    remaining: int
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class _TokenBucket:
+    """``rate`` requests a second, bursts up to ``burst``; a refused request takes no token."""
+
+    rate: float
+    burst: float
+    tokens: float
+    updated: float
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+@dataclass
+class _ExportFailure:
+    name: str | None
+    status_code: str
+    message: str
+
+
+class Faults:
+    """Misbehaviour to inject; every fault applies to the next matching calls only."""
+
+    def __init__(self, backend: CleanRoomsMlBackend) -> None:
+        self._backend = backend
+        self._errors: list[_Fault] = []
+        self._export_failures: list[_ExportFailure] = []
+        # Per operation: a token bucket (ThrottlingException when empty).
+        self._rate_limits: dict[str, _TokenBucket] = {}
+        # Starts that commit and then answer 500, as if the answer were lost on the way.
+        self._lost_answers = 0
+
+    def error(
+        self,
+        code: str,
+        *,
+        count: int = 1,
+        operation: str | None = None,
+        message: str | None = None,
+        **extra: object,
+    ) -> None:
+        """Answer the next ``count`` calls (of ``operation``, or any) with the error ``code``."""
+        self._inject(ServiceError(code, message or f"injected {code}", **extra), count, operation)
+
+    def _inject(self, error: ServiceError, count: int, operation: str | None) -> None:
+        _check_operation(operation)
+        with self._backend.lock:
+            self._errors.append(
+                _Fault(operation, error.code, error.message, count, dict(error.extra))
+            )
+
+    def throttle(self, count: int = 1, *, operation: str | None = None) -> None:
+        self.error("ThrottlingException", count=count, operation=operation, message="Rate exceeded")
+
+    def server_error(self, count: int = 1, *, operation: str | None = None) -> None:
+        self.error(
+            "InternalServiceException",
+            count=count,
+            operation=operation,
+            message="An internal error occurred",
+        )
+
+    def quota_hit(self, count: int = 1) -> None:
+        """The next Start calls fail as if the 25-exports quota were reached."""
+        self._inject(per_job_quota_error(), count, START)
+
+    def in_flight_quota_hit(self, count: int = 1) -> None:
+        """The next Start calls fail on the account's quota of in-flight exports."""
+        self._inject(in_flight_quota_error(), count, START)
+
+    def rate_limit(
+        self, per_second: float, *, operation: str | None = None, burst: float | None = None
+    ) -> None:
+        """At most ``per_second`` calls of each operation (or of ``operation``) a second;
+        calls past it get ThrottlingException. ``per_second`` 0 removes the limit."""
+        _check_operation(operation)
+        if per_second < 0:
+            raise ValueError("per_second must not be negative")
+        with self._backend.lock:
+            for op in (operation,) if operation else OPERATIONS:
+                if per_second == 0:
+                    self._rate_limits.pop(op, None)
+                    continue
+                size = burst if burst is not None else per_second
+                self._rate_limits[op] = _TokenBucket(per_second, size, size, self._backend.clock())
+
+    def lose_answers(self, count: int = 1) -> None:
+        """The next ``count`` Starts are committed, then answered with a 500."""
+        with self._backend.lock:
+            self._lost_answers += count
+
+    def fail_export(
+        self,
+        *,
+        name: str | None = None,
+        status_code: str = "INTERNAL_ERROR",
+        message: str = "The export job failed (injected)",
+    ) -> None:
+        """The next export started (with ``name``, or any) ends CREATE_FAILED."""
+        with self._backend.lock:
+            self._export_failures.append(_ExportFailure(name, status_code, message))
+
+    def generation_job_in_progress(
+        self, job_arn: str, *, seconds: float, status: str = "CREATE_IN_PROGRESS"
+    ) -> None:
+        """The generation job reports ``status`` for ``seconds`` more, then ACTIVE."""
+        self._backend.set_generation_job_in_progress(job_arn, seconds=seconds, status=status)
+
+    def clear(self) -> None:
+        with self._backend.lock:
+            self._errors.clear()
+            self._export_failures.clear()
+            self._rate_limits.clear()
+            self._lost_answers = 0
+
+    def throttled(self, op: str) -> ServiceError | None:
+        bucket = self._rate_limits.get(op)
+        if bucket is None or bucket.take(self._backend.clock()):
+            return None
+        return ServiceError("ThrottlingException", "Rate exceeded")
+
+    def take_lost_answer(self) -> bool:
+        if self._lost_answers <= 0:
+            return False
+        self._lost_answers -= 1
+        return True
+
+    def take_error(self, op: str) -> ServiceError | None:
+        for fault in self._errors:
+            if fault.operation in (None, op) and fault.remaining > 0:
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    self._errors.remove(fault)
+                return ServiceError(fault.code, fault.message, **fault.extra)
+        return None
+
+    def take_export_failure(self, name: str) -> dict[str, str] | None:
+        for failure in self._export_failures:
+            if failure.name in (None, name):
+                self._export_failures.remove(failure)
+                return {"statusCode": failure.status_code, "message": failure.message}
+        return None
+
+
+def apply_admin_fault(faults: Faults, body: dict[str, Any]) -> None:
+    """A fault posted to the admin API (``POST /_local/faults``) as JSON."""
+    kind = body["kind"]
+    count = int(body.get("count", 1))
+    op = body.get("operation")
+    if kind == "throttle":
+        faults.throttle(count, operation=op)
+    elif kind == "server-error":
+        faults.server_error(count, operation=op)
+    elif kind == "quota":
+        faults.quota_hit(count)
+    elif kind == "in-flight-quota":
+        faults.in_flight_quota_hit(count)
+    elif kind == "rate-limit":
+        burst = body.get("burst")
+        faults.rate_limit(
+            float(body["perSecond"]),
+            operation=op,
+            burst=None if burst is None else float(burst),
+        )
+    elif kind == "lose-answer":
+        faults.lose_answers(count)
+    elif kind == "error":
+        faults.error(str(body["code"]), count=count, operation=op, message=body.get("message"))
+    elif kind == "fail-export":
+        faults.fail_export(
+            name=body.get("name"),
+            status_code=str(body.get("statusCode", "INTERNAL_ERROR")),
+            message=str(body.get("message", "The export job failed (injected)")),
+        )
+    elif kind == "generation-in-progress":
+        faults.generation_job_in_progress(
+            str(body["audienceGenerationJobArn"]), seconds=float(body["seconds"])
+        )
+    else:
+        raise ValueError(f"unknown kind {kind!r}")

@@ -1,0 +1,183 @@
+"""The seed: which audience generation jobs the endpoint serves, read and checked.
+
+A JSON object with ``audienceGenerationJobs`` (ARN, offered sizes, status, ...), optional
+``exportDurations`` and ``outputLocationPrefix``; every value is checked against the service's
+model, and unknown keys are errors. The library ships the example app's job as the default.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from .exceptions import SeedError
+from .models import ExportDurations, GenerationJob
+from .shapes import service_model, validate
+
+_SEED_KEYS: Final = ("audienceGenerationJobs", "exportDurations", "outputLocationPrefix")
+_JOB_KEYS: Final = (
+    "audienceGenerationJobArn",
+    "name",
+    "description",
+    "configuredAudienceModelArn",
+    "status",
+    "offeredSizes",
+    "activeAfterSeconds",
+    "statusDetails",
+)
+_DURATION_KEYS: Final = ("pendingSeconds", "inProgressSeconds")
+
+
+def load_seed_file(path: Path) -> dict[str, Any]:
+    """A seed file's object; every problem is a :class:`SeedError` naming the file."""
+    if path.is_dir():
+        raise SeedError(f"seed file {path} is a folder; pass a JSON file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise SeedError(f"seed file {path} not found") from error
+    except OSError as error:
+        raise SeedError(f"seed file {path} cannot be read: {error.strerror or error}") from error
+    except ValueError as error:
+        raise SeedError(f"seed file {path} is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise SeedError(
+            f"seed file {path}: the top level must be an object with "
+            f"'audienceGenerationJobs', not a {type(data).__name__}"
+        )
+    try:
+        parse_seed(data, now=0.0)
+    except SeedError as error:
+        raise SeedError(f"seed file {path}: {error}") from error
+    return data
+
+
+def default_seed() -> dict[str, Any]:
+    """The seed shipped with the library: the example app's generation job."""
+    text = (
+        resources.files(__package__ or "cdk_cleanrooms_ml.local.cleanroomsml")
+        .joinpath("default_seed.json")
+        .read_text(encoding="utf-8")
+    )
+    seed: dict[str, Any] = json.loads(text)
+    return seed
+
+
+def _known_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise SeedError(
+            f"{where}: unknown key {unknown[0]!r}; allowed keys are {', '.join(allowed)}"
+        )
+
+
+def _seconds(raw: Mapping[str, Any], key: str, default: float | None, where: str) -> float | None:
+    value = raw.get(key, default)
+    if value is None:
+        return None
+    # bool is an int in Python; JSON's true is no number of seconds.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
+        raise SeedError(f"{where}.{key}: must be a number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def _text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise SeedError(f"{where}.{key}: must be a string, got {value!r}")
+    return value
+
+
+def _seed_size(raw: object, where: str) -> tuple[str, int]:
+    if not isinstance(raw, dict) or set(raw) != {"type", "value"}:
+        raise SeedError(f"{where}: expected {{'type': ..., 'value': ...}}")
+    problems = validate(service_model().shape_for("AudienceSize"), raw, where)
+    if problems:
+        raise SeedError("; ".join(problems))
+    return str(raw["type"]), int(raw["value"])
+
+
+def _seed_job(raw: object, where: str, now: float) -> GenerationJob:
+    if not isinstance(raw, dict):
+        raise SeedError(f"{where}: expected an object")
+    _known_keys(raw, _JOB_KEYS, where)
+    if "audienceGenerationJobArn" not in raw:
+        raise SeedError(f"{where}.audienceGenerationJobArn: required")
+    arn = raw["audienceGenerationJobArn"]
+    arn_shape = service_model().shape_for("AudienceGenerationJobArn")
+    problems = validate(arn_shape, arn, f"{where}.audienceGenerationJobArn")
+    if problems:
+        raise SeedError("; ".join(problems))
+    job_id = str(arn).rsplit("/", 1)[-1]
+    default_model = str(arn).split(":audience-generation-job/")[0] + (
+        f":configured-audience-model/{job_id}-model"
+    )
+    model_arn = raw.get("configuredAudienceModelArn", default_model)
+    problems = validate(
+        service_model().shape_for("ConfiguredAudienceModelArn"),
+        model_arn,
+        f"{where}.configuredAudienceModelArn",
+    )
+    status = raw.get("status", "ACTIVE")
+    problems += validate(
+        service_model().shape_for("AudienceGenerationJobStatus"), status, f"{where}.status"
+    )
+    if problems:
+        raise SeedError("; ".join(problems))
+    sizes_raw = raw.get("offeredSizes", [])
+    if not isinstance(sizes_raw, list):
+        raise SeedError(f"{where}.offeredSizes: expected a list")
+    sizes = [_seed_size(s, f"{where}.offeredSizes[{i}]") for i, s in enumerate(sizes_raw)]
+    name = _text(raw, "name", where)
+    description = _text(raw, "description", where)
+    ready_after = _seconds(raw, "activeAfterSeconds", None, where)
+    details = raw.get("statusDetails")
+    if details is not None and (
+        not isinstance(details, dict) or not all(isinstance(v, str) for v in details.values())
+    ):
+        raise SeedError(f"{where}.statusDetails: must be an object of strings")
+    return GenerationJob(
+        arn=str(arn),
+        name=(name or job_id)[:63],
+        configured_audience_model_arn=str(model_arn),
+        offered_sizes=sizes,
+        status=str(status),
+        description=description,
+        created_at=now,
+        ready_at=None if ready_after is None else now + ready_after,
+        status_details=None if details is None else dict(details),
+    )
+
+
+def parse_seed(
+    seed: Mapping[str, Any], *, now: float
+) -> tuple[list[GenerationJob], ExportDurations, str]:
+    """Generation jobs, export durations and the S3 prefix exports are written to.
+
+    Unknown keys are errors: a misspelt ``offeredSizes`` would otherwise turn the size check off.
+    """
+    if not isinstance(seed, Mapping):
+        raise SeedError(f"seed: the top level must be an object, not a {type(seed).__name__}")
+    _known_keys(seed, _SEED_KEYS, "seed")
+    jobs_raw = seed.get("audienceGenerationJobs")
+    if not isinstance(jobs_raw, list):
+        raise SeedError("seed: 'audienceGenerationJobs' must be a list")
+    jobs = [
+        _seed_job(raw, f"audienceGenerationJobs[{index}]", now)
+        for index, raw in enumerate(jobs_raw)
+    ]
+    durations_raw = seed.get("exportDurations", {})
+    if not isinstance(durations_raw, dict):
+        raise SeedError("seed.exportDurations: must be an object")
+    _known_keys(durations_raw, _DURATION_KEYS, "exportDurations")
+    durations = ExportDurations(
+        pending=_seconds(durations_raw, "pendingSeconds", 1.0, "exportDurations") or 0.0,
+        in_progress=_seconds(durations_raw, "inProgressSeconds", 2.0, "exportDurations") or 0.0,
+    )
+    prefix = seed.get("outputLocationPrefix", "s3://cleanrooms-ml-local-exports/exports")
+    if not isinstance(prefix, str) or not prefix.startswith("s3://"):
+        raise SeedError("seed: 'outputLocationPrefix' must start with s3://")
+    return jobs, durations, prefix.rstrip("/")

@@ -1,0 +1,155 @@
+"""One ``deploy``: create or update a stack's resources, then clean up, or roll back.
+
+Resources start as soon as everything they depend on is complete, so independent custom
+resources run in parallel, as CloudFormation does. A new physical id on Update means
+replacement: the old resource is deleted once the update is complete, like resources no longer
+in the template. Any failure rolls the stack back (:mod:`.rollback`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from typing import TYPE_CHECKING, Final
+
+from ...resource_types import RESOURCE_TYPE
+from ..errors import StateError, StateLostError
+from .assembly import StackTemplate, is_custom_resource
+from .exceptions import ResourceFailedError, TemplateError
+from .journal import Change, Journal
+from .outputs import TrackingExports, record_exports, resolve_outputs
+from .parameters import resolve_parameters
+from .resources import StackResources
+from .results import StackResult
+from .rollback import roll_back
+from .scheduler import Scheduler
+from .stacks import StackState
+from .steps import StepPlanner
+
+if TYPE_CHECKING:
+    from .driver import LocalCloudFormation
+
+# Stack states CloudFormation only lets you delete (an interrupted run leaves the first or third).
+_DELETE_ONLY: Final = ("ROLLBACK_FAILED", "DELETE_FAILED", "UPDATE_ROLLBACK_FAILED")
+
+
+def _previous_parameters(prev: StackState | None, stack: StackTemplate) -> dict[str, str]:
+    declared = stack.template.get("Parameters") or {}
+    return {
+        k: ",".join(v) if isinstance(v, list) else str(v)
+        for k, v in (prev.parameters if prev else {}).items()
+        if k in declared
+    }
+
+
+class Deployment:
+    """Creates or updates one stack."""
+
+    def __init__(
+        self, driver: LocalCloudFormation, stack: StackTemplate, given: dict[str, str]
+    ) -> None:
+        self.driver = driver
+        self.stack = stack
+        self.prev = prev = driver.store.load_stack(stack.name)
+        if prev is not None and prev.status in _DELETE_ONLY:
+            raise TemplateError(
+                f"stack {stack.name} is in {prev.status} state and can only be destroyed "
+                f"(python -m cdk_cleanrooms_ml.local destroy --stack {stack.name})"
+            )
+        region = stack.region or driver.options.default_region
+        account = stack.account or driver.options.default_account
+        if not stack.custom_resources() and not stack.template.get("Outputs"):
+            raise TemplateError(
+                f"stack {stack.name} has no {RESOURCE_TYPE} resources (no other custom "
+                "resources and no outputs either): nothing to deploy locally"
+            )
+        parameters = resolve_parameters(
+            stack.template, {**_previous_parameters(prev, stack), **given}
+        )
+        self.state = StackState(
+            stack_name=stack.name,
+            stack_id=prev.stack_id
+            if prev
+            else f"arn:aws:cloudformation:{region}:{account}:stack/{stack.name}/{uuid.uuid4()}",
+            status="CREATE_IN_PROGRESS" if prev is None else "UPDATE_IN_PROGRESS",
+            parameters=dict(parameters),
+        )
+        self.exports = TrackingExports({n: e["value"] for n, e in driver.store.exports().items()})
+        self.resources = StackResources(
+            stack,
+            self.state,
+            prev,
+            region=region,
+            account=account,
+            parameters=parameters,
+            exports=self.exports,
+        )
+        self.scheduler = Scheduler(stack.template, StepPlanner(driver, stack, prev, self.resources))
+        self.result = StackResult(stack.name, "")
+
+    def run(self) -> StackResult:
+        try:
+            return self._run()
+        except StateLostError:
+            self.driver.cancel()
+            raise
+        except BaseException:
+            # Ctrl-C, SIGTERM or a bug: record what may exist, so destroy can clean it up.
+            self.driver.cancel()
+            with contextlib.suppress(StateError):
+                self._save_interrupted()
+            raise
+
+    def _save_interrupted(self) -> None:
+        state, prev = self.state, self.prev
+        for logical_id, resource in self.scheduler.in_flight.items():
+            state.resources.setdefault(logical_id, resource)
+        if prev is not None:
+            # Not reached yet: still the old resources.
+            for logical_id, old in prev.resources.items():
+                state.resources.setdefault(logical_id, old)
+        state.status = "ROLLBACK_FAILED" if prev is None else "UPDATE_ROLLBACK_FAILED"
+        state.outputs = prev.outputs if prev else {}
+        self.driver.store.save_stack(state)
+
+    def _run(self) -> StackResult:
+        driver, state, prev = self.driver, self.state, self.prev
+        verb = "CREATE" if prev is None else "UPDATE"
+        started = time.monotonic()
+        driver.progress.stack(state.stack_name, f"{verb}_IN_PROGRESS")
+        journal: Journal = []
+        try:
+            self.scheduler.run(journal, self.result.operations)
+            outputs, exported = resolve_outputs(self.stack, self.resources.resolver, driver.store)
+        except (ResourceFailedError, TemplateError) as failure:
+            self.result.reason = (
+                failure.reason if isinstance(failure, ResourceFailedError) else str(failure)
+            )
+            return roll_back(driver, state, prev, journal, self.result, started=started)
+        state.outputs = outputs
+        state.imports = sorted(self.exports.used)
+        changed = self._clean_up(journal) or prev is None or outputs != prev.outputs
+        state.status = f"{verb}_COMPLETE"
+        driver.store.save_stack(state)
+        record_exports(driver.store, state.stack_name, exported)
+        self.result.status = state.status if changed else "NO_CHANGES"
+        self.result.outputs = outputs
+        self.result.resources = dict(state.resources)
+        driver.progress.stack(state.stack_name, self.result.status, "", time.monotonic() - started)
+        return self.result
+
+    def _clean_up(self, journal: Journal) -> bool:
+        """Delete replaced resources and those no longer in the template; whether anything
+        changed at all."""
+        state, prev = self.state, self.prev
+        cleanup = [e.old for e in journal if e.change is Change.REPLACED and e.old is not None]
+        if prev is not None:
+            cleanup += [
+                old
+                for lid, old in reversed(prev.resources.items())
+                if is_custom_resource(old.type) and lid not in state.resources
+            ]
+        for old in cleanup:
+            self.result.operations.append(self.driver.delete_resource(prev or state, old))
+        return bool(journal) or bool(cleanup)

@@ -1,0 +1,158 @@
+"""CloudFormation's custom-resource lifecycle, run locally: the entry point.
+
+:class:`LocalCloudFormation` deploys a stack's custom resources the way CloudFormation does
+(:mod:`.deployment`, :mod:`.rollback`) and destroys stacks (:mod:`.deletion`); every event goes
+to the provider Lambda through :mod:`.protocol`. Other resources (roles, log groups, the
+function itself) are not deployed anywhere; they get stable simulated ids (:mod:`.resources`)
+so Ref and Fn::GetAtt resolve.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..awslambda.invocations import LambdaEmulator
+from ..awslambda.runtime import LocalFunction
+from ..recorder import ResponseRecorder
+from ..state import StateStore
+from .assembly import StackTemplate
+from .deletion import StackDeletion
+from .deployment import Deployment
+from .exceptions import ResourceFailedError
+from .functions import FunctionRegistry
+from .progress import Progress, ProgressEvent
+from .protocol import FAILED, SUCCESS, CustomResourceCalls, Operation, build_event
+from .results import StackResult
+from .stacks import ResourceState, StackState
+
+__all__ = ["DriverOptions", "LocalCloudFormation", "ProgressEvent", "StackResult"]
+
+
+@dataclass(frozen=True)
+class DriverOptions:
+    default_region: str = "us-east-1"
+    default_account: str = "111122223333"
+    # Waits shorter than ServiceTimeout (never longer): for tests and impatient people.
+    max_wait: float | None = None
+    # When the handler and all its continuations have ended without answering, CloudFormation
+    # would wait out ServiceTimeout; the driver reports it after this many seconds instead.
+    no_response_grace: float = 3.0
+
+
+class LocalCloudFormation:
+    """Deploys and destroys stacks against the local endpoint through the provider Lambda."""
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        emulator: LambdaEmulator,
+        recorder: ResponseRecorder,
+        options: DriverOptions | None = None,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.recorder = recorder
+        self.options = options or DriverOptions()
+        # Set when the run is interrupted: waits end at once and nothing more is printed.
+        self.cancelled = threading.Event()
+        self.progress = Progress(on_progress, self.cancelled)
+        self.functions = FunctionRegistry(store, emulator)
+        self.calls = CustomResourceCalls(
+            emulator=emulator,
+            recorder=recorder,
+            lock=store.lock,
+            cancelled=self.cancelled,
+            max_wait=self.options.max_wait,
+            no_response_grace=self.options.no_response_grace,
+        )
+
+    def cancel(self) -> None:
+        """Stop waiting for responses (an interrupted run); later operations fail at once."""
+        self.cancelled.set()
+
+    def register_function(self, function: LocalFunction, *, owner: str = "") -> None:
+        """Make ``function`` reachable by its ARN (e.g. a ServiceToken from a parameter)."""
+        self.functions.register(function, owner=owner)
+
+    def deploy(
+        self, stack: StackTemplate, parameters: Mapping[str, str] | None = None
+    ) -> StackResult:
+        return Deployment(self, stack, dict(parameters or {})).run()
+
+    def destroy(self, stack_name: str, *, force: bool = False) -> StackResult:
+        """Delete a stack; with ``force`` its local state goes even when a Delete fails."""
+        return StackDeletion(self, stack_name, force=force).run()
+
+    def forget_stack(self, stack_name: str) -> None:
+        """Remove a stack's state, its exports and its functions from the state folder."""
+        self.store.delete_stack(stack_name)
+        exports = {n: e for n, e in self.store.exports().items() if e["stack"] != stack_name}
+        self.store.save_exports(exports)
+        self.functions.forget_stack(stack_name)
+
+    def send_event(self, function: LocalFunction, event: dict[str, Any]) -> Operation:
+        """Invoke the provider with ``event`` as CloudFormation does and wait for its answer.
+
+        Sending the same event twice is what a Lambda retry of an invocation looks like.
+        """
+        return self.calls.send(function, event)
+
+    def run_operation(
+        self,
+        state: StackState,
+        request_type: str,
+        resource: ResourceState,
+        *,
+        old_properties: dict[str, Any] | None = None,
+    ) -> Operation:
+        """Send ``resource`` a Create, Update or Delete, reporting progress before and after."""
+        verb = request_type.upper()
+        self._report(state, resource, f"{verb}_IN_PROGRESS")
+        event = build_event(
+            self.recorder,
+            state.stack_id,
+            request_type,
+            resource,
+            old_properties=old_properties,
+        )
+        try:
+            if self.cancelled.is_set():
+                raise ResourceFailedError(resource.logical_id, "interrupted")
+            token = resource.properties.get("ServiceToken")
+            function = self.calls.function_for(token, resource.logical_id, resource.type)
+        except ResourceFailedError as failure:
+            operation = Operation(request_type, resource.logical_id, event, FAILED, failure.reason)
+        else:
+            operation = self.calls.send(function, event)
+        succeeded = operation.status == SUCCESS
+        status = f"{verb}_{'COMPLETE' if succeeded else 'FAILED'}"
+        reason = "" if succeeded else operation.reason
+        self._report(state, resource, status, reason, operation.elapsed)
+        return operation
+
+    def delete_resource(self, state: StackState, resource: ResourceState) -> Operation:
+        return self.run_operation(state, "Delete", resource)
+
+    def _report(
+        self,
+        state: StackState,
+        resource: ResourceState,
+        status: str,
+        reason: str = "",
+        elapsed: float | None = None,
+    ) -> None:
+        self.progress.report(
+            ProgressEvent(
+                state.stack_name,
+                resource.logical_id,
+                resource.type,
+                status,
+                reason,
+                elapsed,
+                resource.label,
+            )
+        )

@@ -1,0 +1,201 @@
+"""What deploying one resource takes: nothing (simulated, unchanged) or a handler call.
+
+A custom resource new to the stack gets a Create, one whose properties changed an Update;
+unchanged ones keep their state. Lambda functions are registered with the emulator so a
+ServiceToken reaches them. What each call changed goes into the deployment's journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..awslambda.runtime import LocalFunction
+from .assembly import (
+    LAMBDA_FUNCTION,
+    StackTemplate,
+    construct_label,
+    function_code_dir,
+    is_custom_resource,
+)
+from .exceptions import ResourceFailedError, TemplateError
+from .intrinsics import stringify
+from .journal import Change, Journal, JournalEntry
+from .progress import ProgressEvent
+from .protocol import SUCCESS, Operation
+from .resources import StackResources, simulated_name
+from .stacks import ResourceState, StackState
+
+if TYPE_CHECKING:
+    from .driver import LocalCloudFormation
+
+
+@dataclass(frozen=True)
+class Step:
+    """A custom resource's operation: ``call`` runs in a worker, ``finish`` in the main thread.
+
+    ``resource`` is how a Delete would address it while the call runs.
+    """
+
+    logical_id: str
+    resource: ResourceState
+    call: Callable[[], Operation]
+    finish: Callable[[Operation, Journal], None]
+
+
+class StepPlanner:
+    """Turns each resource of the template into a :class:`Step`, or deploys it at once."""
+
+    def __init__(
+        self,
+        driver: LocalCloudFormation,
+        stack: StackTemplate,
+        prev: StackState | None,
+        resources: StackResources,
+    ) -> None:
+        self.driver = driver
+        self.stack = stack
+        self.prev = prev
+        self.resources = resources
+        self.state = resources.state
+        # Functions of this stack that cannot run locally, and why.
+        self.function_errors: dict[str, str] = {}
+
+    def prepare(self, logical_id: str) -> Step | None:
+        """Deploy ``logical_id`` now, or return the step that runs its handler."""
+        state = self.state
+        if not self.resources.resolver.resource_enabled(logical_id):
+            return None
+        kind = str(self.stack.resources[logical_id].get("Type"))
+        if not is_custom_resource(kind):
+            state.resources[logical_id] = ResourceState(
+                logical_id, kind, self.resources.physical(logical_id)
+            )
+            if kind == LAMBDA_FUNCTION:
+                self._register_function(logical_id)
+            return None
+        old = self.prev.resources.get(logical_id) if self.prev else None
+        if old is not None and old.type != kind:
+            old = None
+        properties = self._properties(logical_id)
+        label = construct_label(self.stack, logical_id)
+        if old is not None and old.properties == properties:
+            state.resources[logical_id] = old
+            return None
+        if old is None:
+            return self._create(ResourceState(logical_id, kind, "", properties, label=label))
+        if old.properties.get("ServiceToken") != properties.get("ServiceToken"):
+            reason = "Modifying service token is not allowed."
+            self.driver.progress.report(
+                ProgressEvent(
+                    state.stack_name, logical_id, kind, "UPDATE_FAILED", reason, label=label
+                )
+            )
+            raise ResourceFailedError(logical_id, reason)
+        updated = ResourceState(logical_id, kind, old.physical_id, properties, label=label)
+        return self._update(updated, old)
+
+    def _create(self, resource: ResourceState) -> Step:
+        state = self.state
+        # Until the handler answers, the id a Delete would carry is a generated one.
+        pending = ResourceState(
+            resource.logical_id,
+            resource.type,
+            simulated_name(self.stack.name, resource.logical_id, state.stack_id, limit=128),
+            resource.properties,
+            label=resource.label,
+        )
+        return Step(
+            resource.logical_id,
+            pending,
+            lambda: self.driver.run_operation(state, "Create", resource),
+            lambda operation, journal: self._finish(resource, None, operation, journal),
+        )
+
+    def _update(self, resource: ResourceState, old: ResourceState) -> Step:
+        state = self.state
+        return Step(
+            resource.logical_id,
+            resource,
+            lambda: self.driver.run_operation(
+                state, "Update", resource, old_properties=old.properties
+            ),
+            lambda operation, journal: self._finish(resource, old, operation, journal),
+        )
+
+    def _finish(
+        self,
+        resource: ResourceState,
+        old: ResourceState | None,
+        operation: Operation,
+        journal: Journal,
+    ) -> None:
+        """Record a Create's (``old`` None) or an Update's outcome; raise when it failed."""
+        logical_id, state = resource.logical_id, self.state
+        if operation.status != SUCCESS:
+            if old is None:
+                resource.physical_id = operation.physical_id or simulated_name(
+                    self.stack.name, logical_id, operation.event["RequestId"], limit=128
+                )
+            state.resources[logical_id] = resource
+            # An operation that never reached the handler changed nothing.
+            if operation.invocations:
+                failed = Change.CREATE_FAILED if old is None else Change.UPDATE_FAILED
+                journal.append(JournalEntry(logical_id, failed, old))
+            raise ResourceFailedError(logical_id, operation.reason)
+        state.resources[logical_id] = ResourceState(
+            logical_id,
+            resource.type,
+            operation.physical_id,
+            resource.properties,
+            operation.data,
+            resource.label,
+        )
+        if old is None:
+            change = Change.CREATED
+        elif operation.physical_id != old.physical_id:
+            change = Change.REPLACED
+        else:
+            change = Change.UPDATED
+        journal.append(JournalEntry(logical_id, change, old))
+
+    def _register_function(self, logical_id: str) -> None:
+        definition = self.stack.resources[logical_id]
+        resources = self.resources
+        try:
+            props = resources.resolver.resolve(definition.get("Properties") or {})
+            code_dir = function_code_dir(self.stack, logical_id, props.get("Code"))
+            variables = (props.get("Environment") or {}).get("Variables") or {}
+            name = resources.physical(logical_id)
+            function = LocalFunction(
+                function_name=name,
+                handler=str(props["Handler"]),
+                code_dir=code_dir,
+                timeout_seconds=float(props.get("Timeout", 3)),
+                memory_mb=int(props.get("MemorySize", 128)),
+                environment={str(k): str(stringify(v)) for k, v in variables.items()},
+                region=resources.region,
+                account=resources.account,
+                logical_id=logical_id,
+                runtime=str(props.get("Runtime", "")),
+            )
+        except (TemplateError, KeyError, ValueError) as error:
+            self.function_errors[logical_id] = str(error)
+            return
+        self.driver.register_function(function, owner=self.stack.name)
+
+    def _properties(self, logical_id: str) -> dict[str, Any]:
+        definition = self.stack.resources[logical_id]
+        try:
+            resolved = self.resources.resolver.resolve(definition.get("Properties") or {})
+        except TemplateError as error:
+            raise ResourceFailedError(logical_id, str(error)) from error
+        properties: dict[str, Any] = stringify(resolved)
+        token = properties.get("ServiceToken")
+        for function_id, problem in self.function_errors.items():
+            if token == self.resources.get_att(function_id, "Arn"):
+                raise ResourceFailedError(
+                    logical_id, f"its provider {function_id} cannot run locally: {problem}"
+                )
+        return properties

@@ -1,0 +1,62 @@
+"""What a resource needs of its provider: a ServiceToken, grants, and what to wait for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Protocol, runtime_checkable
+
+from constructs import IConstruct
+
+from cdk_cleanrooms_ml._handler.rules import ValidationError
+
+EXPORT_ACTIONS: Final = (
+    "cleanrooms-ml:StartAudienceExportJob",
+    "cleanrooms-ml:ListAudienceExportJobs",
+    "cleanrooms-ml:GetAudienceGenerationJob",
+)
+
+
+@dataclass(frozen=True)
+class ProviderGrant:
+    """What a ``grant_*`` call on a provider allowed (the counterpart of ``iam.Grant``).
+
+    ``resource_arns`` are the job ARNs or patterns as they were granted. A provider this app
+    deploys renders them into its role's one inline policy at synth; when they would not fit
+    IAM's size limit it widens them to their accounts and regions (with a synth warning).
+    ``success`` is False when the grant could not change the provider's role: the role of an
+    imported provider belongs to the stack that deployed it, which must allow the jobs itself.
+    """
+
+    actions: tuple[str, ...]
+    resource_arns: tuple[str, ...]
+    success: bool
+    reason: str = ""
+    """Why the grant did not apply (empty when it did)."""
+
+    def assert_success(self) -> None:
+        """Raise a ``ValidationError`` if the grant did not change the provider's role."""
+        if not self.success:
+            raise ValidationError("grant", self.reason)
+
+
+@runtime_checkable
+class ICleanRoomsMlProvider(Protocol):
+    """A provider of Clean Rooms ML resources, deployed by this app or imported by its token.
+
+    Implemented by :class:`~cdk_cleanrooms_ml.CleanRoomsMlProvider` and by what
+    :meth:`CleanRoomsMlProvider.from_service_token
+    <cdk_cleanrooms_ml.CleanRoomsMlProvider.from_service_token>` returns.
+    """
+
+    @property
+    def service_token(self) -> str:
+        """The ``ServiceToken`` of the resources this provider serves (a Lambda function ARN)."""
+        ...
+
+    def grant_audience_export(self, audience_generation_job_arn: str) -> ProviderGrant:
+        """Let the provider start and watch exports of one audience generation job."""
+        ...
+
+    def bind_resource(self, resource: IConstruct) -> None:
+        """Make ``resource`` wait for whatever the provider needs before it is invoked."""
+        ...

@@ -1,0 +1,28 @@
+"""docs/benchmarks.md measures the code as it is: regenerate it (`make bench`) after a change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.report import code_fingerprint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_page_was_generated_from_the_current_code() -> None:
+    text = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert f"- Code measured: `{code_fingerprint()}`" in text, (
+        "docs/benchmarks.md is older than the code it measures: run `make bench`"
+    )
+
+
+def test_fingerprint_follows_the_sources(tmp_path: Path) -> None:
+    for folder in ("constructs/cdk_cleanrooms_ml", "lambda/audience_export"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "a.py").write_text("X = 1\n")
+    base = code_fingerprint(tmp_path)
+    (tmp_path / "lambda/audience_export/__pycache__").mkdir()
+    (tmp_path / "lambda/audience_export/__pycache__/a.pyc").write_bytes(b"\0")
+    assert code_fingerprint(tmp_path) == base
+    (tmp_path / "lambda/audience_export/a.py").write_text("X = 2\n")
+    assert code_fingerprint(tmp_path) != base

@@ -1,0 +1,166 @@
+"""README claims that code can check: every Python snippet runs, stated numbers are real."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from cdk_cleanrooms_ml import RESOURCE_TYPE
+from tests.constructs.support import (
+    export_resources,
+    iam_statements,
+    resources_of_type,
+    template_of,
+)
+from tests.processes import run_ok
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+# CloudFormation's limit of resources in one stack, and what the CDK CLI adds to every stack.
+STACK_RESOURCE_LIMIT = 500
+CLI_METADATA_RESOURCES = 1
+
+
+def section(title: str) -> str:
+    start = README.index(f"\n## {title}\n")
+    end = README.find("\n## ", start + 1)
+    return README[start : end if end != -1 else None]
+
+
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+
+
+# Each Python snippet, by the section it is in and the stack class it defines.
+USAGE = ("Usage", "CampaignStack")
+TUNED_PROVIDER = ("Usage", "TunedStack")
+PIPELINE = ("Using it from CloudFormation pipelines", "TeamAStack")
+PIPELINE_TOKEN_EXPORT = "CleanRoomsMlAudienceExportServiceToken"
+
+
+def snippet(title: str, defines: str) -> str:
+    (block,) = [b for b in python_blocks(section(title)) if f"class {defines}(" in b]
+    return block
+
+
+def run_snippet(title: str, defines: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(snippet(title, defines), f"README.md ({title})", "exec"), namespace)
+    return namespace
+
+
+def usage_template() -> dict[str, Any]:
+    namespace = run_snippet(*USAGE)
+    app = cdk.App()
+    stack = namespace["CampaignStack"](app, "Campaign")
+    return dict(Template.from_stack(stack).to_json())
+
+
+def test_every_python_snippet_is_run_by_a_test() -> None:
+    run = [snippet(*where) for where in (USAGE, TUNED_PROVIDER, PIPELINE)]
+    assert sorted(python_blocks(README)) == sorted(run)
+
+
+def test_usage_snippet_synthesizes() -> None:
+    template = usage_template()
+    exports = [r for r in template["Resources"].values() if r["Type"] == RESOURCE_TYPE]
+    assert len(exports) == 1
+    assert exports[0]["Properties"]["AudienceSize"] == {"Type": "PERCENTAGE", "Value": 20}
+    assert set(template["Outputs"]) == {"ExportName", "ExportStatus", "ExportLocation"}
+
+
+def test_tuned_provider_snippet_synthesizes() -> None:
+    namespace = run_snippet(*TUNED_PROVIDER)
+    stack = namespace["TunedStack"](cdk.App(), "Tuned")
+    template = template_of(stack)
+    [(function_id, function)] = resources_of_type(template, "AWS::Lambda::Function").items()
+    properties = function["Properties"]
+    assert properties["MemorySize"] == 256
+    assert properties["Environment"] == {"Variables": {"LOG_LEVEL": "DEBUG"}}
+    assert properties["LoggingConfig"]["LogFormat"] == "JSON"
+    assert properties["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
+    [group] = resources_of_type(template, "AWS::Logs::LogGroup").values()
+    assert group["Properties"]["RetentionInDays"] == 90
+    [export] = export_resources(template).values()
+    assert export["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert export["Properties"]["AudienceSize"] == {"Type": "ABSOLUTE", "Value": 50000}
+    granted = [s["Resource"] for s in iam_statements(template) if "cleanrooms-ml:" in str(s)]
+    assert granted == [export["Properties"]["AudienceGenerationJobArn"]]
+
+
+def test_pipeline_snippet_synthesizes_a_provider_stack_and_a_stack_that_imports_it() -> None:
+    namespace = run_snippet(*PIPELINE)
+    app: cdk.App = namespace["app"]
+    providers = namespace["providers"]
+    team = app.node.find_child("TeamA")
+    assert isinstance(team, cdk.Stack)
+
+    shared = template_of(providers)
+    assert providers.stack_name == "CleanRoomsMlAudienceExportProvider"
+    assert shared["Outputs"]["ServiceToken"]["Export"] == {"Name": PIPELINE_TOKEN_EXPORT}
+    [jobs] = [s for s in iam_statements(shared) if "cleanrooms-ml:" in str(s)]
+    assert jobs["Resource"] == providers.allowed_job_arns[0]
+    [function] = resources_of_type(shared, "AWS::Lambda::Function").values()
+    assert function["Properties"]["Environment"] == {"Variables": {"LOG_LEVEL": "WARNING"}}
+
+    imported = template_of(team)
+    assert set(resources_of_type(imported, RESOURCE_TYPE)) == set(imported["Resources"])
+    [export] = export_resources(imported).values()
+    assert export["Properties"]["ServiceToken"] == {"Fn::ImportValue": PIPELINE_TOKEN_EXPORT}
+    # The export's job is one the shared provider allows.
+    assert export["Properties"]["AudienceGenerationJobArn"].startswith(
+        providers.allowed_job_arns[0].rstrip("*")
+    )
+
+
+def test_stated_export_capacity_is_the_real_one() -> None:
+    resources = usage_template()["Resources"]
+    fixed = len(resources) - 1 + CLI_METADATA_RESOURCES
+    (stated,) = re.findall(r"up to (\d+) exports fit", README.replace("\n", " "))
+    assert int(stated) == STACK_RESOURCE_LIMIT - fixed
+
+
+def test_stated_requirements_match_the_package() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (cdk_requirement,) = [d for d in project["dependencies"] if d.startswith("aws-cdk-lib")]
+    low, high = re.fullmatch(r"aws-cdk-lib>=([\d.]+),<(\d+)", cdk_requirement).groups()  # type: ignore[union-attr]
+    assert f"`aws-cdk-lib` ≥ {low} (< {high})" in README
+    assert f"Python ≥ {project['requires-python'].removeprefix('>=')}" in README
+    assert project["license"] == "Apache-2.0"
+    assert project["license-files"] == ["LICENSE"]
+    assert "Apache License" in (ROOT / "LICENSE").read_text()
+
+
+def sh_blocks(text: str) -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
+
+
+@pytest.mark.slow
+def test_offline_pipeline_commands_work_as_typed(tmp_path: Path) -> None:
+    """The pipeline section's offline block, run by bash in a copy of the repository's app."""
+    (block,) = [
+        b
+        for b in sh_blocks(section("Using it from CloudFormation pipelines"))
+        if b.startswith(". .venv/bin/activate")
+    ]
+    for name in ("app.py", "cdk.json"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    for name in (".venv", "node_modules"):  # what `make setup` made
+        (tmp_path / name).symlink_to(ROOT / name)
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    env.update(JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1", CI="true")
+    result = run_ok(["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, env=env)
+    assert re.findall(r"✅  (\S+): CREATE_COMPLETE", result.stdout) == [
+        "CleanRoomsMlAudienceExportProvider",
+        "q4-lookalikes-export",
+    ]
+    assert "q4-lookalikes-export.Status = ACTIVE" in result.stdout
