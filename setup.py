@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
@@ -16,7 +17,7 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 
 
-def _asset_files():  # type: ignore[no-untyped-def]
+def _asset_files() -> ModuleType:
     # Loaded by path: the package itself (and aws-cdk-lib) is not installed while building.
     path = ROOT / "constructs" / "cdk_cleanrooms_ml" / "asset_files.py"
     spec = importlib.util.spec_from_file_location("_cdk_cleanrooms_ml_asset_files", path)
