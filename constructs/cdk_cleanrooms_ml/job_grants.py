@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from cdk_cleanrooms_ml._handler.rules import JOB_ARN_MAX, ValidationError
+from cdk_cleanrooms_ml.tokens import has_string_token
 
 # IAM: all inline policies of a role together, whitespace not counted.
 ROLE_INLINE_POLICIES_MAX: Final = 10_240
@@ -23,6 +24,7 @@ TOKEN_CHARS: Final = 256
 # Policy names and anything else the estimate does not see.
 SLACK_CHARS: Final = 512
 _POLICY_VERSION: Final = "2012-10-17"
+# An encoded string token, to count each one as TOKEN_CHARS in the size estimate.
 _TOKEN: Final = re.compile(r"\$\{Token\[[^\]]*\]\}")
 _JOB_ARN: Final = re.compile(
     r"arn:(?P<partition>[^:]+):cleanrooms-ml:(?P<region>[^:]+):(?P<account>[^:]+)"
@@ -36,10 +38,6 @@ _PATTERN_SHAPE: Final = (
     "arn:<partition>:cleanrooms-ml:<region>:<account>:audience-generation-job/<job>, with * or ?"
     " only in <job>"
 )
-
-
-def is_token(value: str) -> bool:
-    return bool(_TOKEN.search(value))
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ class JobScope:
         match = _JOB_ARN.fullmatch(arn)
         if match is None:
             return None
-        parts = [None if is_token(part) else part for part in match.groups()]
+        parts = [None if has_string_token(part) else part for part in match.groups()]
         return JobScope(*parts)
 
     def surely_covers(self, other: JobScope) -> bool:
@@ -103,7 +101,7 @@ def check_patterns(
         where = f"{field}[{index}]"
         if not isinstance(pattern, str):
             raise ValidationError(where, f"must be a string, not {type(pattern).__name__}")
-        if is_token(pattern):
+        if has_string_token(pattern):
             raise ValidationError(where, "must be written out: a token cannot be checked at synth")
         if pattern.strip() in ("*", ""):
             raise ValidationError(

@@ -14,10 +14,15 @@ from aws_cdk import Token
 _STRING_TOKEN_MARKER: Final = "${Token["
 
 
+def has_string_token(value: str) -> bool:
+    """True if the string holds an encoded CDK token (no call into CDK)."""
+    return _STRING_TOKEN_MARKER in value
+
+
 def is_token(value: object) -> bool:
     """True if ``value`` is (or contains) an unresolved CDK token."""
     if isinstance(value, str):
-        return _STRING_TOKEN_MARKER in value
+        return has_string_token(value)
     if isinstance(value, int):
         return False
     return bool(Token.is_unresolved(value))

@@ -1,6 +1,7 @@
 """Misbehaviour to inject into the endpoint: throttling, rate limits, 500s, lost Start answers,
-failing exports, generation jobs still running, quota hits. Each fault applies to the next
-matching calls only. :func:`apply_admin_fault` reads one from the admin API's JSON.
+failing exports, generation jobs still running or failing to be created or deleted, quota
+hits. Each fault applies to the next matching calls only. :func:`apply_admin_fault` reads one
+from the admin API's JSON.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from .exceptions import ServiceError
 from .models import (
     OPERATIONS,
     START,
+    START_GENERATION_JOB,
     CleanRoomsMlBackend,
+    generation_quota_error,
     in_flight_quota_error,
     per_job_quota_error,
 )
@@ -57,6 +60,23 @@ class _ExportFailure:
     message: str
 
 
+@dataclass
+class _Failures:
+    """Failures waiting for the next job (of a name or ARN, or any) they apply to."""
+
+    waiting: list[_ExportFailure] = field(default_factory=list)
+
+    def add(self, key: str | None, status_code: str, message: str) -> None:
+        self.waiting.append(_ExportFailure(key, status_code, message))
+
+    def take(self, key: str) -> dict[str, str] | None:
+        for failure in self.waiting:
+            if failure.name in (None, key):
+                self.waiting.remove(failure)
+                return {"statusCode": failure.status_code, "message": failure.message}
+        return None
+
+
 class Faults:
     """Misbehaviour to inject; every fault applies to the next matching calls only."""
 
@@ -64,6 +84,8 @@ class Faults:
         self._backend = backend
         self._errors: list[_Fault] = []
         self._export_failures: list[_ExportFailure] = []
+        self._create_failures = _Failures()
+        self._delete_failures = _Failures()
         # Per operation: a token bucket (ThrottlingException when empty).
         self._rate_limits: dict[str, _TokenBucket] = {}
         # Starts that commit and then answer 500, as if the answer were lost on the way.
@@ -139,6 +161,32 @@ class Faults:
         with self._backend.lock:
             self._export_failures.append(_ExportFailure(name, status_code, message))
 
+    def generation_quota_hit(self, count: int = 1) -> None:
+        """The next generation-job Starts fail on the account's quota of in-flight jobs."""
+        self._inject(generation_quota_error(), count, START_GENERATION_JOB)
+
+    def fail_generation_job(
+        self,
+        *,
+        name: str | None = None,
+        status_code: str = "INTERNAL_ERROR",
+        message: str = "The audience generation job failed (injected)",
+    ) -> None:
+        """The next generation job started (with ``name``, or any) ends CREATE_FAILED."""
+        with self._backend.lock:
+            self._create_failures.add(name, status_code, message)
+
+    def fail_generation_job_delete(
+        self,
+        *,
+        job_arn: str | None = None,
+        status_code: str = "INTERNAL_ERROR",
+        message: str = "The audience generation job could not be deleted (injected)",
+    ) -> None:
+        """The next generation job deleted (``job_arn``, or any) ends DELETE_FAILED."""
+        with self._backend.lock:
+            self._delete_failures.add(job_arn, status_code, message)
+
     def generation_job_in_progress(
         self, job_arn: str, *, seconds: float, status: str = "CREATE_IN_PROGRESS"
     ) -> None:
@@ -149,6 +197,8 @@ class Faults:
         with self._backend.lock:
             self._errors.clear()
             self._export_failures.clear()
+            self._create_failures.waiting.clear()
+            self._delete_failures.waiting.clear()
             self._rate_limits.clear()
             self._lost_answers = 0
 
@@ -180,6 +230,12 @@ class Faults:
                 return {"statusCode": failure.status_code, "message": failure.message}
         return None
 
+    def take_generation_failure(self, name: str) -> dict[str, str] | None:
+        return self._create_failures.take(name)
+
+    def take_generation_delete_failure(self, job_arn: str) -> dict[str, str] | None:
+        return self._delete_failures.take(job_arn)
+
 
 def apply_admin_fault(faults: Faults, body: dict[str, Any]) -> None:
     """A fault posted to the admin API (``POST /_local/faults``) as JSON."""
@@ -210,6 +266,22 @@ def apply_admin_fault(faults: Faults, body: dict[str, Any]) -> None:
             name=body.get("name"),
             status_code=str(body.get("statusCode", "INTERNAL_ERROR")),
             message=str(body.get("message", "The export job failed (injected)")),
+        )
+    elif kind == "generation-quota":
+        faults.generation_quota_hit(count)
+    elif kind == "fail-generation-job":
+        faults.fail_generation_job(
+            name=body.get("name"),
+            status_code=str(body.get("statusCode", "INTERNAL_ERROR")),
+            message=str(body.get("message", "The audience generation job failed (injected)")),
+        )
+    elif kind == "fail-generation-job-delete":
+        faults.fail_generation_job_delete(
+            job_arn=body.get("audienceGenerationJobArn"),
+            status_code=str(body.get("statusCode", "INTERNAL_ERROR")),
+            message=str(
+                body.get("message", "The audience generation job could not be deleted (injected)")
+            ),
         )
     elif kind == "generation-in-progress":
         faults.generation_job_in_progress(

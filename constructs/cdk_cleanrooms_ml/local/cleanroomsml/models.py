@@ -11,19 +11,35 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote
 
 from ..errors import StateError
 from ..jsonfile import write_json_atomic
 from .exceptions import ServiceError, not_found
+from .generation_job import GONE, IN_FLIGHT, GenerationJob, GenerationJobDurations, iso
 
 START: Final = "StartAudienceExportJob"
 LIST: Final = "ListAudienceExportJobs"
 GET_GENERATION_JOB: Final = "GetAudienceGenerationJob"
-OPERATIONS: Final = (START, LIST, GET_GENERATION_JOB)
+START_GENERATION_JOB: Final = "StartAudienceGenerationJob"
+LIST_GENERATION_JOBS: Final = "ListAudienceGenerationJobs"
+DELETE_GENERATION_JOB: Final = "DeleteAudienceGenerationJob"
+TAG: Final = "TagResource"
+UNTAG: Final = "UntagResource"
+LIST_TAGS: Final = "ListTagsForResource"
+OPERATIONS: Final = (
+    START,
+    LIST,
+    GET_GENERATION_JOB,
+    START_GENERATION_JOB,
+    LIST_GENERATION_JOBS,
+    DELETE_GENERATION_JOB,
+    TAG,
+    UNTAG,
+    LIST_TAGS,
+)
 
 EXPORTS_PER_GENERATION_JOB: Final = 25
 IN_FLIGHT_EXPORTS_PER_ACCOUNT: Final = 20
@@ -38,13 +54,13 @@ IN_FLIGHT_QUOTA_MESSAGE: Final = (
     "You have reached the maximum number of pending or in-progress audience export jobs "
     "for this account"
 )
-IN_FLIGHT: Final = ("CREATE_PENDING", "CREATE_IN_PROGRESS")
+IN_FLIGHT_GENERATION_JOBS_PER_ACCOUNT: Final = 10
+GENERATION_QUOTA_NAME: Final = "Pending or in-progress audience generation jobs per account"
+GENERATION_QUOTA_MESSAGE: Final = (
+    "You have reached the maximum number of pending or in-progress audience generation jobs "
+    "for this account"
+)
 _COUNTED: Final = ("CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE")
-
-
-def iso(epoch: float) -> str:
-    moment = datetime.fromtimestamp(epoch, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _quota_error(message: str, name: str, value: int) -> ServiceError:
@@ -63,64 +79,18 @@ def in_flight_quota_error() -> ServiceError:
     )
 
 
+def generation_quota_error() -> ServiceError:
+    return _quota_error(
+        GENERATION_QUOTA_MESSAGE, GENERATION_QUOTA_NAME, IN_FLIGHT_GENERATION_JOBS_PER_ACCOUNT
+    )
+
+
 @dataclass(frozen=True)
 class ExportDurations:
     """How long a new export stays in each in-flight status (seconds)."""
 
     pending: float = 1.0
     in_progress: float = 2.0
-
-
-@dataclass
-class GenerationJob:
-    arn: str
-    name: str
-    configured_audience_model_arn: str
-    offered_sizes: list[tuple[str, int]]
-    status: str = "ACTIVE"
-    description: str | None = None
-    created_at: float = 0.0
-    # For a job seeded (or made) CREATE_PENDING / CREATE_IN_PROGRESS: when it turns ACTIVE.
-    ready_at: float | None = None
-    status_details: dict[str, str] | None = None
-
-    def status_at(self, now: float) -> tuple[str, float]:
-        if self.ready_at is not None and self.status in IN_FLIGHT:
-            if now >= self.ready_at:
-                return "ACTIVE", self.ready_at
-            return self.status, self.created_at
-        return self.status, self.created_at
-
-    def describe(self, now: float, started_by: str) -> dict[str, object]:
-        """The GetAudienceGenerationJob answer."""
-        status, updated = self.status_at(now)
-        result: dict[str, object] = {
-            "createTime": iso(self.created_at),
-            "updateTime": iso(updated),
-            "audienceGenerationJobArn": self.arn,
-            "name": self.name,
-            "status": status,
-            "configuredAudienceModelArn": self.configured_audience_model_arn,
-            "startedBy": started_by,
-        }
-        if self.description is not None:
-            result["description"] = self.description
-        if self.status_details and status != "ACTIVE":
-            result["statusDetails"] = dict(self.status_details)
-        if status == "ACTIVE" and self.offered_sizes:
-            count = len(self.offered_sizes)
-            result["metrics"] = {
-                "relevanceMetrics": [
-                    # Smaller audiences are the closer matches: a plausible, deterministic score.
-                    {
-                        "audienceSize": {"type": t, "value": v},
-                        "score": round(9.0 - 8.0 * i / count, 2),
-                    }
-                    for i, (t, v) in enumerate(self.offered_sizes)
-                ],
-                "recallMetric": 0.42,
-            }
-        return result
 
 
 @dataclass
@@ -200,6 +170,8 @@ class CleanRoomsMlBackend:
         state_file: Path | None = None,
         clock: Callable[[], float] = time.time,
         account_id: str = "111122223333",
+        configured_audience_models: Mapping[str, list[tuple[str, int]]] | None = None,
+        generation_durations: GenerationJobDurations | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
@@ -207,17 +179,45 @@ class CleanRoomsMlBackend:
         self.durations = durations
         self.output_prefix = output_prefix
         self.state_file = state_file
+        self.configured_audience_models = dict(configured_audience_models or {})
+        self.generation_durations = generation_durations or GenerationJobDurations()
         self.generation_jobs: dict[str, GenerationJob] = {j.arn: j for j in generation_jobs}
         self.export_jobs: list[ExportJob] = []
+        # Jobs started or changed through the API are kept in the state file; seeded ones that
+        # were deleted are remembered as deleted, so a later run does not bring them back.
+        self.touched: set[str] = set()
+        self.deleted: set[str] = set()
         if state_file is not None and state_file.exists():
-            self.export_jobs = _load_exports(state_file)
+            self.export_jobs, jobs, self.deleted = _load_state(state_file)
+            for arn in self.deleted:
+                self.generation_jobs.pop(arn, None)
+            self.generation_jobs.update((job.arn, job) for job in jobs)
+            self.touched = {job.arn for job in jobs}
 
-    def _save(self) -> None:
+    def save(self) -> None:
         # A folder removed under a running harness is not recreated here (it stops instead).
         if self.state_file is None or not self.state_file.parent.is_dir():
             return
-        payload = {"exportJobs": [asdict(job) for job in self.export_jobs]}
+        payload: dict[str, object] = {"exportJobs": [asdict(job) for job in self.export_jobs]}
+        if self.touched or self.deleted:
+            payload["generationJobs"] = [
+                asdict(job) for arn, job in self.generation_jobs.items() if arn in self.touched
+            ]
+            payload["deletedGenerationJobArns"] = sorted(self.deleted)
         write_json_atomic(self.state_file, payload)
+
+    def purge(self) -> None:
+        """Forget jobs whose deletion has finished, and their exports (call under the lock)."""
+        now = self.clock()
+        gone = {arn for arn, j in self.generation_jobs.items() if j.status_at(now)[0] == GONE}
+        if not gone:
+            return
+        for arn in gone:
+            del self.generation_jobs[arn]
+        self.touched -= gone
+        self.deleted |= gone
+        self.export_jobs = [e for e in self.export_jobs if e.job_arn not in gone]
+        self.save()
 
     def add_generation_job(self, job: GenerationJob) -> None:
         with self.lock:
@@ -232,10 +232,12 @@ class CleanRoomsMlBackend:
             job = self.generation_jobs[job_arn]
             job.status = status
             job.ready_at = self.clock() + seconds
+            job.in_progress_at = None
 
     def exports(self, job_arn: str | None = None) -> list[dict[str, object]]:
         """Export jobs as ListAudienceExportJobs would show them (all pages)."""
         with self.lock:
+            self.purge()
             now = self.clock()
             return [
                 job.summary(now)
@@ -244,6 +246,7 @@ class CleanRoomsMlBackend:
             ]
 
     def describe_generation_job(self, arn: str) -> dict[str, object]:
+        self.purge()
         job = self.generation_jobs.get(arn)
         if job is None:
             raise not_found(arn)
@@ -257,6 +260,7 @@ class CleanRoomsMlBackend:
         ``take_failure`` is asked only once the job is started: a refused Start uses up no
         injected failure.
         """
+        self.purge()
         arn, name, now = request.job_arn, request.name, self.clock()
         job = self.generation_jobs.get(arn)
         if job is None:
@@ -287,7 +291,7 @@ class CleanRoomsMlBackend:
                 failure=take_failure(name),
             )
         )
-        self._save()
+        self.save()
 
 
 def _check_startable(job: GenerationJob, request: ExportRequest, now: float) -> None:
@@ -306,12 +310,15 @@ def _check_startable(job: GenerationJob, request: ExportRequest, now: float) -> 
         )
 
 
-def _load_exports(path: Path) -> list[ExportJob]:
+def _load_state(path: Path) -> tuple[list[ExportJob], list[GenerationJob], set[str]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise TypeError(f"expected an object, not {type(data).__name__}")
-        return [ExportJob(**item) for item in data.get("exportJobs", [])]
+        exports = [ExportJob(**item) for item in data.get("exportJobs", [])]
+        jobs = [GenerationJob.from_state(item) for item in data.get("generationJobs", [])]
+        deleted = {str(arn) for arn in data.get("deletedGenerationJobArns", [])}
+        return exports, jobs, deleted
     except (ValueError, TypeError, AttributeError) as error:
         raise StateError(
             f"state file {path} cannot be read ({error}); fix it, or remove it to forget "

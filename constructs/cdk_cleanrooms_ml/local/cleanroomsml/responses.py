@@ -9,8 +9,6 @@ model of the service; errors are answered as the service does (status code,
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import time
 import uuid
@@ -24,17 +22,27 @@ from urllib.parse import unquote
 from ..server import LoopbackServer, Request, Response
 from .exceptions import ServiceError
 from .faults import Faults, apply_admin_fault
+from .generation_dispatch import dispatch_generation
+from .generation_job import GenerationJobDurations
+from .generation_jobs import GenerationJobService
 from .models import (
+    DELETE_GENERATION_JOB,
     GET_GENERATION_JOB,
     LIST,
+    LIST_GENERATION_JOBS,
+    LIST_TAGS,
     START,
+    START_GENERATION_JOB,
+    TAG,
+    UNTAG,
     CleanRoomsMlBackend,
     ExportDurations,
     ExportRequest,
 )
-from .seed import default_seed, load_seed_file, parse_seed
+from .pagination import page
+from .seed import default_seed, load_seed_file, parse_generation_settings, parse_seed
 from .shapes import operation, validate
-from .urls import ADMIN_PREFIX, GENERATION_JOB_PREFIX, operation_for, served
+from .urls import ADMIN_PREFIX, GENERATION_JOB_PREFIX, TAGS_PREFIX, operation_for, served
 
 DEFAULT_PAGE_SIZE: Final = 10
 _JSON: Final = "application/json"
@@ -79,10 +87,28 @@ def _parse_get(request: Request) -> dict[str, object]:
     return {"audienceGenerationJobArn": unquote(request.path[len(GENERATION_JOB_PREFIX) :])}
 
 
+def _resource_arn(request: Request) -> dict[str, object]:
+    return {"resourceArn": unquote(request.path[len(TAGS_PREFIX) :])}
+
+
+def _parse_tag(request: Request) -> dict[str, object]:
+    return {**_parse_start(request), **_resource_arn(request)}
+
+
+def _parse_untag(request: Request) -> dict[str, object]:
+    return {**_resource_arn(request), "tagKeys": list(request.query.get("tagKeys", []))}
+
+
 _PARSERS: Final[Mapping[str, Callable[[Request], dict[str, object]]]] = {
     START: _parse_start,
     LIST: _parse_list,
     GET_GENERATION_JOB: _parse_get,
+    START_GENERATION_JOB: _parse_start,
+    LIST_GENERATION_JOBS: _parse_list,
+    DELETE_GENERATION_JOB: _parse_get,
+    TAG: _parse_tag,
+    UNTAG: _parse_untag,
+    LIST_TAGS: _resource_arn,
 }
 
 
@@ -102,11 +128,13 @@ class CleanRoomsMlEndpoint:
         clock: Callable[[], float] = time.time,
         account_id: str = "111122223333",
         page_size: int = DEFAULT_PAGE_SIZE,
+        generation_durations: GenerationJobDurations | None = None,
     ) -> None:
         seed_data = load_seed_file(seed) if isinstance(seed, Path) else seed
-        jobs, seed_durations, prefix = parse_seed(
-            seed_data if seed_data is not None else default_seed(), now=clock()
-        )
+        if seed_data is None:
+            seed_data = default_seed()
+        jobs, seed_durations, prefix = parse_seed(seed_data, now=clock())
+        models, seed_generation_durations = parse_generation_settings(seed_data)
         self.backend = CleanRoomsMlBackend(
             generation_jobs=jobs,
             durations=durations or seed_durations,
@@ -114,7 +142,10 @@ class CleanRoomsMlEndpoint:
             state_file=state_file,
             clock=clock,
             account_id=account_id,
+            configured_audience_models=models,
+            generation_durations=generation_durations or seed_generation_durations,
         )
+        self.generation = GenerationJobService(self.backend)
         self.page_size = page_size
         self.faults = Faults(self.backend)
         self.calls: list[Call] = []
@@ -132,6 +163,7 @@ class CleanRoomsMlEndpoint:
     def snapshot(self) -> dict[str, object]:
         backend = self.backend
         with backend.lock:
+            backend.purge()
             now = backend.clock()
             return {
                 "generationJobs": [
@@ -200,19 +232,12 @@ class CleanRoomsMlEndpoint:
             self.backend.start_export(request, self.faults.take_export_failure)
             return {}
         if op == LIST:
-            return self._list(params)
-        return self.backend.describe_generation_job(str(params["audienceGenerationJobArn"]))
-
-    def _list(self, params: Mapping[str, object]) -> dict[str, object]:
-        arn = params.get("audienceGenerationJobArn")
-        page_size = int(str(params.get("maxResults", self.page_size)))
-        token = params.get("nextToken")
-        offset = 0 if token is None else _decode_token(str(token), arn)
-        items = self.backend.exports(None if arn is None else str(arn))
-        result: dict[str, object] = {"audienceExportJobs": items[offset : offset + page_size]}
-        if offset + page_size < len(items):
-            result["nextToken"] = _encode_token(offset + page_size, arn)
-        return result
+            arn = params.get("audienceGenerationJobArn")
+            items = self.backend.exports(None if arn is None else str(arn))
+            return page(params, "audienceExportJobs", items, arn, self.page_size)
+        if op == GET_GENERATION_JOB:
+            return self.backend.describe_generation_job(str(params["audienceGenerationJobArn"]))
+        return dispatch_generation(self.generation, self.faults, op, params, self.page_size)
 
     def _admin(self, request: Request) -> Response:
         action = request.path[len(ADMIN_PREFIX) :]
@@ -240,23 +265,6 @@ def _error_response(error: ServiceError) -> Response:
     headers = _headers()
     headers["x-amzn-ErrorType"] = error.code
     return Response(error.status, json.dumps(body).encode(), headers)
-
-
-def _encode_token(offset: int, arn: object) -> str:
-    raw = json.dumps({"o": offset, "a": arn}).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _decode_token(token: str, arn: object) -> int:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        offset = int(data["o"])
-        same_filter = data["a"] == arn
-    except (ValueError, KeyError, TypeError, binascii.Error) as error:
-        raise ServiceError("ValidationException", "The nextToken is not valid") from error
-    if not same_filter or offset < 0:
-        raise ServiceError("ValidationException", "The nextToken does not belong to this request")
-    return offset
 
 
 @contextmanager

@@ -1,8 +1,10 @@
 """The seed: which audience generation jobs the endpoint serves, read and checked.
 
 A JSON object with ``audienceGenerationJobs`` (ARN, offered sizes, status, ...), optional
-``exportDurations`` and ``outputLocationPrefix``; every value is checked against the service's
-model, and unknown keys are errors. The library ships the example app's job as the default.
+``exportDurations`` and ``outputLocationPrefix``, and for jobs started through the API
+optional ``configuredAudienceModels`` (ARN, offered sizes) and ``generationJobDurations``;
+every value is checked against the service's model, and unknown keys are errors. The library
+ships the example app's job as the default.
 """
 
 from __future__ import annotations
@@ -14,10 +16,24 @@ from pathlib import Path
 from typing import Any, Final
 
 from .exceptions import SeedError
-from .models import ExportDurations, GenerationJob
+from .generation_job import GenerationJob, GenerationJobDurations
+from .models import ExportDurations
 from .shapes import service_model, validate
 
-_SEED_KEYS: Final = ("audienceGenerationJobs", "exportDurations", "outputLocationPrefix")
+_SEED_KEYS: Final = (
+    "audienceGenerationJobs",
+    "exportDurations",
+    "outputLocationPrefix",
+    "configuredAudienceModels",
+    "generationJobDurations",
+)
+_MODEL_KEYS: Final = ("configuredAudienceModelArn", "offeredSizes")
+_GENERATION_DURATION_KEYS: Final = (
+    "pendingSeconds",
+    "inProgressSeconds",
+    "deletePendingSeconds",
+    "deleteInProgressSeconds",
+)
 _JOB_KEYS: Final = (
     "audienceGenerationJobArn",
     "name",
@@ -127,10 +143,7 @@ def _seed_job(raw: object, where: str, now: float) -> GenerationJob:
     )
     if problems:
         raise SeedError("; ".join(problems))
-    sizes_raw = raw.get("offeredSizes", [])
-    if not isinstance(sizes_raw, list):
-        raise SeedError(f"{where}.offeredSizes: expected a list")
-    sizes = [_seed_size(s, f"{where}.offeredSizes[{i}]") for i, s in enumerate(sizes_raw)]
+    sizes = _sizes(raw, where)
     name = _text(raw, "name", where)
     description = _text(raw, "description", where)
     ready_after = _seconds(raw, "activeAfterSeconds", None, where)
@@ -180,4 +193,55 @@ def parse_seed(
     prefix = seed.get("outputLocationPrefix", "s3://cleanrooms-ml-local-exports/exports")
     if not isinstance(prefix, str) or not prefix.startswith("s3://"):
         raise SeedError("seed: 'outputLocationPrefix' must start with s3://")
+    parse_generation_settings(seed)
     return jobs, durations, prefix.rstrip("/")
+
+
+def _sizes(raw: Mapping[str, Any], where: str) -> list[tuple[str, int]]:
+    sizes_raw = raw.get("offeredSizes", [])
+    if not isinstance(sizes_raw, list):
+        raise SeedError(f"{where}.offeredSizes: expected a list")
+    return [_seed_size(s, f"{where}.offeredSizes[{i}]") for i, s in enumerate(sizes_raw)]
+
+
+def _seed_model(raw: object, where: str) -> tuple[str, list[tuple[str, int]]]:
+    if not isinstance(raw, dict):
+        raise SeedError(f"{where}: expected an object")
+    _known_keys(raw, _MODEL_KEYS, where)
+    if "configuredAudienceModelArn" not in raw:
+        raise SeedError(f"{where}.configuredAudienceModelArn: required")
+    arn = raw["configuredAudienceModelArn"]
+    arn_shape = service_model().shape_for("ConfiguredAudienceModelArn")
+    problems = validate(arn_shape, arn, f"{where}.configuredAudienceModelArn")
+    if problems:
+        raise SeedError("; ".join(problems))
+    return str(arn), _sizes(raw, where)
+
+
+def parse_generation_settings(
+    seed: Mapping[str, Any],
+) -> tuple[dict[str, list[tuple[str, int]]], GenerationJobDurations]:
+    """The configured audience models jobs can be started on (with the sizes they offer) and
+    how long a started job takes to be created and deleted. Both keys are optional."""
+    models_raw = seed.get("configuredAudienceModels", [])
+    if not isinstance(models_raw, list):
+        raise SeedError("seed: 'configuredAudienceModels' must be a list")
+    models = dict(
+        _seed_model(raw, f"configuredAudienceModels[{index}]")
+        for index, raw in enumerate(models_raw)
+    )
+    raw = seed.get("generationJobDurations", {})
+    where = "generationJobDurations"
+    if not isinstance(raw, dict):
+        raise SeedError(f"seed.{where}: must be an object")
+    _known_keys(raw, _GENERATION_DURATION_KEYS, where)
+    default = GenerationJobDurations()
+    durations = GenerationJobDurations(
+        pending=_seconds(raw, "pendingSeconds", default.pending, where) or 0.0,
+        in_progress=_seconds(raw, "inProgressSeconds", default.in_progress, where) or 0.0,
+        delete_pending=_seconds(raw, "deletePendingSeconds", default.delete_pending, where) or 0.0,
+        delete_in_progress=(
+            _seconds(raw, "deleteInProgressSeconds", default.delete_in_progress, where) or 0.0
+        ),
+    )
+    return models, durations
