@@ -9,7 +9,6 @@ the test says so and why.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import botocore.session
@@ -20,6 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cdk_cleanrooms_ml._handler import rules
+from tests.handler.model_patterns import accepts, java
 
 MODEL = botocore.session.get_session().get_service_model("cleanroomsml")
 START: Any = MODEL.operation_model("StartAudienceGenerationJob").input_shape
@@ -39,48 +39,11 @@ PARAMETER_NAME = SQL["parameters"].key.metadata
 PARAMETER_VALUE = SQL["parameters"].value.metadata
 COLLABORATION_ID = MEMBERS["collaborationId"].metadata
 
-JAVA_END = r"(?:\r\n|[\n\r\u0085\u2028\u2029])?\Z"
-JAVA_DOT = "[^\n\r\u0085\u2028\u2029]"
-
-
-def java(pattern: str) -> re.Pattern[str]:
-    """A Python regex matching what Java's ``matches()`` accepts for the model's pattern."""
-    out: list[str] = []
-    in_class = escaped = False
-    for char in pattern:
-        if escaped:
-            out.append(char)
-            escaped = False
-        elif char == "\\":
-            out.append(char)
-            escaped = True
-        elif char == "[":
-            in_class = True
-            out.append(char)
-        elif char == "]":
-            in_class = False
-            out.append(char)
-        elif char == "." and not in_class:
-            out.append(JAVA_DOT)
-        elif char == "$" and not in_class:
-            out.append(JAVA_END)
-        else:
-            out.append(char)
-    return re.compile("".join(out), re.ASCII)
-
 
 def allowed(value: str, meta: dict[str, Any]) -> bool:
     if not meta.get("min", 0) <= len(value) <= meta.get("max", len(value)):
         return False
     return "pattern" not in meta or java(meta["pattern"]).fullmatch(value) is not None
-
-
-def accepts(check: Any, *args: Any) -> bool:
-    try:
-        check(*args)
-    except rules.RuleError:
-        return False
-    return True
 
 
 EDGE_CHARS = [

@@ -18,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cdk_cleanrooms_ml._handler import rules
+from tests.handler.model_patterns import accepts, java
 
 MODEL = botocore.session.get_session().get_service_model("cleanroomsml")
 START: Any = MODEL.operation_model("StartAudienceExportJob").input_shape.members  # type: ignore[union-attr]
@@ -28,16 +29,6 @@ SIZE = START["audienceSize"].members
 SIZE_VALUE = SIZE["value"].metadata
 SIZE_TYPES = SIZE["type"].enum
 
-# Java: `$` (no MULTILINE) matches at the end or before a final line terminator.
-JAVA_END = r"(?:\r\n|[\n\r\u0085\u2028\u2029])?\Z"
-
-
-def java(pattern: str) -> re.Pattern[str]:
-    # Python's \uXXXX class escapes, like Java's, name single code points; re.ASCII makes \s
-    # Java's [ \t\n\x0B\f\r].
-    return re.compile(pattern.replace("$", JAVA_END), re.ASCII)
-
-
 NAME_PATTERN = java(NAME["pattern"])
 DESCRIPTION_PATTERN = java(DESCRIPTION["pattern"])
 ARN_PATTERN = java(JOB_ARN["pattern"])
@@ -45,14 +36,6 @@ ARN_PATTERN = java(JOB_ARN["pattern"])
 
 def allowed(value: str, meta: dict[str, Any], pattern: re.Pattern[str]) -> bool:
     return meta["min"] <= len(value) <= meta["max"] and pattern.fullmatch(value) is not None
-
-
-def accepts(check: Any, *args: Any) -> bool:
-    try:
-        check(*args)
-    except rules.RuleError:
-        return False
-    return True
 
 
 EDGE_CHARS = [

@@ -12,6 +12,7 @@ from cdk_cleanrooms_ml.local.awslambda.packages import build_runtime_dir
 from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations
 from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, ProgressEvent
 from cdk_cleanrooms_ml.local.harness import LocalCloud
+from tests.local.support import FakeClock
 
 # Exports finish quickly in tests; the handler's first poll (about 1 s) already sees ACTIVE.
 FAST = ExportDurations(pending=0.2, in_progress=0.5)
@@ -49,3 +50,9 @@ def make_cloud(tmp_path: Path, runtime_cache: Path) -> Iterator[CloudFactory]:
     yield make
     for cloud in started:
         cloud.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The endpoint tests' clock (see FakeClock)."""
+    return FakeClock()

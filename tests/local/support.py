@@ -138,3 +138,13 @@ def exports_of(endpoint: Any, job_arn: str = JOB_ARN) -> list[dict[str, Any]]:
 EXAMPLE = (
     Path(__file__).resolve().parents[2] / "examples" / "cloudformation" / "audience-export.yaml"
 )
+
+
+class FakeClock:
+    """Epoch seconds for the embedded endpoint, moved only by the test (``clock.now += 5``)."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now

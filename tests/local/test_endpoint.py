@@ -16,18 +16,10 @@ from botocore.exceptions import ClientError, ParamValidationError
 from cdk_cleanrooms_ml.local.cleanroomsml.exceptions import SeedError
 from cdk_cleanrooms_ml.local.cleanroomsml.models import EXPORTS_PER_GENERATION_JOB, ExportDurations
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
-from tests.local.support import JOB_ARN
+from tests.local.support import JOB_ARN, FakeClock
 
 OTHER_JOB = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/other"
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def seed(**job: Any) -> dict[str, Any]:
@@ -37,11 +29,6 @@ def seed(**job: Any) -> dict[str, Any]:
     }
     other = {"audienceGenerationJobArn": OTHER_JOB, "offeredSizes": []}
     return {"audienceGenerationJobs": [{**base, **job}, other]}
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture

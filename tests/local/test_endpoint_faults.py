@@ -19,26 +19,13 @@ from cdk_cleanrooms_ml.local.cleanroomsml.models import (
     ExportDurations,
 )
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
-from tests.local.support import JOB_ARN
+from tests.local.support import JOB_ARN, FakeClock
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def endpoint(clock: Clock) -> CleanRoomsMlEndpoint:
+def endpoint(clock: FakeClock) -> CleanRoomsMlEndpoint:
     seed = {"audienceGenerationJobs": [{"audienceGenerationJobArn": JOB_ARN}]}
     return CleanRoomsMlEndpoint(
         seed=seed, clock=clock, durations=ExportDurations(pending=10, in_progress=20)
@@ -76,7 +63,7 @@ def code(error: pytest.ExceptionInfo[ClientError]) -> str:
 
 
 def test_rate_limit_is_a_token_bucket_per_operation(
-    client: Any, endpoint: CleanRoomsMlEndpoint, clock: Clock
+    client: Any, endpoint: CleanRoomsMlEndpoint, clock: FakeClock
 ) -> None:
     endpoint.faults.rate_limit(5)
     for _ in range(5):

@@ -21,7 +21,7 @@ from cdk_cleanrooms_ml.local.cleanroomsml.models import (
 )
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
 from cdk_cleanrooms_ml.local.cleanroomsml.seed import parse_seed
-from tests.local.support import JOB_ARN
+from tests.local.support import JOB_ARN, FakeClock
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 MODEL = "arn:aws:cleanrooms-ml:us-east-1:444455556666:configured-audience-model/shared-model"
@@ -45,19 +45,6 @@ SEED: dict[str, Any] = {
         "deleteInProgressSeconds": 5,
     },
 }
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 @pytest.fixture
