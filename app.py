@@ -1,34 +1,59 @@
 #!/usr/bin/env python3
-"""Example app: one audience export; inputs from context (cdk.json, ``cdk synth -c key=value``).
+"""Example app: a lookalike audience generation job and an export of it, or an export of a job
+that already exists; inputs from context (cdk.json, ``cdk synth -c key=value``).
 
-Context keys: ``job_arn``, ``size_type`` (ABSOLUTE or PERCENTAGE), ``size_value``, ``name``
-(empty: derived from the construct path and the properties) and ``description`` (empty: none).
+``job_arn`` selects what is declared. Empty (the default): the stack declares the generation
+job (``AudienceGenerationJob``) and exports from it. Its inputs: ``model_arn`` (the configured
+audience model), ``seed_uri`` (the seed's JSON lines in S3), ``seed_role_arn`` (the role Clean
+Rooms ML reads the seed with), ``job_name`` (empty: derived from the stack, the construct and
+the settings) and ``job_description`` (empty: none); it is tagged
+``project=cleanrooms-ml-example``. A generation job's ARN instead: the stack only exports from
+that job, and the job keys are not used.
+
+The export's inputs, in both modes: ``size_type`` (ABSOLUTE or PERCENTAGE), ``size_value``,
+``name`` (empty: derived from the construct path and the properties) and ``description``
+(empty: none).
 
 ``provider`` selects where the Lambda lives: ``own`` (the example stack deploys its own) or
 ``shared``: the app also holds the provider stack ``CleanRoomsMlAudienceExportProvider``, which
 exports its ServiceToken as ``export_name``, and the example stack imports that provider by its
-token (no Lambda).
-The defaults below are those of cdk.json, for running ``python3 app.py`` without the CDK CLI.
+token (no Lambda); that provider serves generation jobs too.
+A rejected value's error names the construct's field and the rule, and a note names the
+context key that set it.
+The defaults below are those of cdk.json, for running ``python3 app.py`` without the CDK CLI;
+the model is the one the offline harness serves (``make deploy``).
 """
 
 from __future__ import annotations
 
-from aws_cdk import App, CfnOutput, Environment, Fn, Stack
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from aws_cdk import App, CfnOutput, Environment, Fn, Stack, Tags
 from constructs import Construct
 
 from cdk_cleanrooms_ml import (
     AudienceExport,
+    AudienceGenerationJob,
     AudienceSize,
     CleanRoomsMlProvider,
     CleanRoomsMlProviderStack,
+    ICleanRoomsMlProvider,
+    SeedAudience,
+    ValidationError,
 )
 from cdk_cleanrooms_ml.provider_app import cli_environment
 
 STACK_NAME = "AudienceExportExample"
 DEFAULTS: dict[str, str] = {
-    "job_arn": (
-        "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/example-lookalikes"
+    "job_arn": "",
+    "model_arn": (
+        "arn:aws:cleanrooms-ml:us-east-1:111122223333:configured-audience-model/example-model"
     ),
+    "seed_uri": "s3://cleanrooms-ml-example-seeds/q4/seed.jsonl",
+    "seed_role_arn": "arn:aws:iam::111122223333:role/cleanrooms-ml-example-seed-reader",
+    "job_name": "",
+    "job_description": "Lookalikes of the example seed audience",
     "size_type": "PERCENTAGE",
     "size_value": "20",
     "name": "",
@@ -37,12 +62,46 @@ DEFAULTS: dict[str, str] = {
     "export_name": CleanRoomsMlProviderStack.DEFAULT_EXPORT_NAME,
 }
 PROVIDER_MODES = ("own", "shared")
+PROJECT_TAG = ("project", "cleanrooms-ml-example")
+# The construct field an error names -> the context key that set it.
+EXPORT_KEYS: dict[str, str] = {
+    "audience_size.type": "size_type",
+    "audience_size.value": "size_value",
+    "audience_generation_job_arn": "job_arn",
+    "name": "name",
+    "description": "description",
+}
+JOB_KEYS: dict[str, str] = {
+    "configured_audience_model_arn": "model_arn",
+    "seed_audience.uri": "seed_uri",
+    "seed_audience.role": "seed_role_arn",
+    "name": "job_name",
+    "description": "job_description",
+}
 
 
 def context(scope: Construct, key: str) -> str:
     """A context value as a string (``-c`` gives strings, cdk.json may give numbers)."""
     value = scope.node.try_get_context(key)
     return DEFAULTS[key] if value is None else str(value)
+
+
+def optional(scope: Construct, key: str) -> str | None:
+    """A context value where empty means "not given" (the construct's default)."""
+    return context(scope, key).strip() or None
+
+
+@contextmanager
+def keys_of(fields: Mapping[str, str]) -> Iterator[None]:
+    """Add the context key to a rejected value's error, which names the construct's field:
+    ``name`` is the job's in one place and the export's in another."""
+    try:
+        yield
+    except ValidationError as error:
+        key = fields.get(error.field)
+        if key is not None:
+            error.add_note(f"(from the context key {key!r}: cdk.json or -c {key}=...)")
+        raise
 
 
 class AudienceExportExampleStack(Stack):
@@ -57,8 +116,6 @@ class AudienceExportExampleStack(Stack):
         """:param provider_export_name: import the provider by the ServiceToken exported under
         this name (no Lambda here); default: the stack deploys its own provider."""
         super().__init__(scope, construct_id, env=env)
-        name = context(self, "name").strip()
-        description = context(self, "description")
         provider = (
             None
             if provider_export_name is None
@@ -66,20 +123,57 @@ class AudienceExportExampleStack(Stack):
                 self, "SharedProvider", Fn.import_value(provider_export_name)
             )
         )
-        export = AudienceExport(
-            self,
-            "Q4Lookalikes",
-            audience_generation_job_arn=context(self, "job_arn"),
-            audience_size=AudienceSize.of(
+        with keys_of(EXPORT_KEYS):
+            size = AudienceSize.of(
                 context(self, "size_type").strip().upper(), context(self, "size_value")
-            ),
-            name=name or None,
-            description=description or None,
-            provider=provider,
-        )
+            )
+        name = optional(self, "name")
+        description = context(self, "description") or None
+        job_arn = optional(self, "job_arn")
+        if job_arn is None:
+            # Outside the export's keys: the job's fields are named `name` and so on too.
+            job = self._generation_job(provider)
+            with keys_of(EXPORT_KEYS):
+                export = job.export(
+                    "Q4Lookalikes", audience_size=size, name=name, description=description
+                )
+        else:
+            with keys_of(EXPORT_KEYS):
+                export = AudienceExport(
+                    self,
+                    "Q4Lookalikes",
+                    audience_generation_job_arn=job_arn,
+                    audience_size=size,
+                    name=name,
+                    description=description,
+                    provider=provider,
+                )
         CfnOutput(self, "ExportName", value=export.export_name)
         CfnOutput(self, "ExportStatus", value=export.status)
         CfnOutput(self, "ExportOutputLocation", value=export.output_location)
+
+    def _generation_job(self, provider: ICleanRoomsMlProvider | None) -> AudienceGenerationJob:
+        """The lookalike job the export is made from, with its attributes as outputs."""
+        with keys_of(JOB_KEYS):
+            seed = SeedAudience.from_s3(
+                context(self, "seed_uri").strip(), role=context(self, "seed_role_arn").strip()
+            )
+            job = AudienceGenerationJob(
+                self,
+                "Lookalikes",
+                configured_audience_model_arn=context(self, "model_arn").strip(),
+                seed_audience=seed,
+                name=optional(self, "job_name"),
+                description=context(self, "job_description") or None,
+                provider=provider,
+            )
+        # Changed in place on an update (Tag/Untag): the job is not started again.
+        Tags.of(job).add(*PROJECT_TAG)
+        CfnOutput(self, "JobArn", value=job.job_arn)
+        CfnOutput(self, "JobName", value=job.job_name)
+        CfnOutput(self, "JobStatus", value=job.status)
+        CfnOutput(self, "OfferedSizes", value=job.offered_sizes)
+        return job
 
 
 def build(app: App) -> AudienceExportExampleStack:

@@ -14,7 +14,7 @@ from typing import Final
 
 from cdk_cleanrooms_ml.local.awslambda.packages import build_runtime_dir
 
-from . import asset, cold_import, handler, synth, synth_process, throttled
+from . import asset, cold_import, handler, long_wait, synth, synth_process, throttled
 from .report import Section, command_line, missed, page, render_sections, write_page
 
 DEFAULT_PAGE: Final = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -50,6 +50,11 @@ SMOKE: Final = Settings(
 # Concurrent exports under the rate limit (throttled.py): N for the full run and for --smoke.
 THROTTLED_COUNTS: Final = (10, 50, 100)
 THROTTLED_SMOKE_COUNTS: Final = (3,)
+
+
+# Simulated job durations (long_wait.py): hours for the full run and for --smoke.
+LONG_WAIT_HOURS: Final = (1.0, 3.0, 6.0)
+LONG_WAIT_SMOKE_HOURS: Final = (1.5,)
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -105,6 +110,10 @@ def run(settings: Settings, work: Path) -> Run:
         lambda: throttled.section(
             THROTTLED_SMOKE_COUNTS if settings is SMOKE else THROTTLED_COUNTS, work, runtime_cache
         ),
+    )
+    result.add(
+        "long wait",
+        lambda: long_wait.section(LONG_WAIT_SMOKE_HOURS if settings is SMOKE else LONG_WAIT_HOURS),
     )
     result.add("asset", lambda: asset.section(assemblies))
     imports_dir = work / "imports"

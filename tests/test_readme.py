@@ -13,7 +13,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from cdk_cleanrooms_ml import RESOURCE_TYPE
+from cdk_cleanrooms_ml import GENERATION_JOB_RESOURCE_TYPE, RESOURCE_TYPE
 from tests.constructs.support import (
     export_resources,
     iam_statements,
@@ -42,6 +42,8 @@ def python_blocks(text: str) -> list[str]:
 # Each Python snippet, by the section it is in and the stack class it defines.
 USAGE = ("Usage", "CampaignStack")
 TUNED_PROVIDER = ("Usage", "TunedStack")
+LOOKALIKE = ("Usage", "LookalikeStack")
+LONG_WAIT = ("Usage", "LongLookalikeStack")
 PIPELINE = ("Using it from CloudFormation pipelines", "TeamAStack")
 PIPELINE_TOKEN_EXPORT = "CleanRoomsMlAudienceExportServiceToken"
 
@@ -65,7 +67,7 @@ def usage_template() -> dict[str, Any]:
 
 
 def test_every_python_snippet_is_run_by_a_test() -> None:
-    run = [snippet(*where) for where in (USAGE, TUNED_PROVIDER, PIPELINE)]
+    run = [snippet(*where) for where in (USAGE, TUNED_PROVIDER, LOOKALIKE, LONG_WAIT, PIPELINE)]
     assert sorted(python_blocks(README)) == sorted(run)
 
 
@@ -75,6 +77,36 @@ def test_usage_snippet_synthesizes() -> None:
     assert len(exports) == 1
     assert exports[0]["Properties"]["AudienceSize"] == {"Type": "PERCENTAGE", "Value": 20}
     assert set(template["Outputs"]) == {"ExportName", "ExportStatus", "ExportLocation"}
+
+
+def test_lookalike_snippet_synthesizes_two_jobs_and_an_export_of_the_first() -> None:
+    namespace = run_snippet(*LOOKALIKE)
+    template = template_of(namespace["LookalikeStack"](cdk.App(), "Lookalikes"))
+    jobs = resources_of_type(template, GENERATION_JOB_RESOURCE_TYPE)
+    assert len(jobs) == 2
+    [(job_id, job)] = [(k, j) for k, j in jobs.items() if "DataSource" in str(j)]
+    assert job["DeletionPolicy"] == "Retain"
+    assert job["Properties"]["Tags"] == [{"Key": "team", "Value": "growth"}]
+    assert job["Properties"]["ServiceTimeout"] == "3000"
+    [export] = export_resources(template).values()
+    assert export["Properties"]["AudienceGenerationJobArn"] == {
+        "Fn::GetAtt": [job_id, "AudienceGenerationJobArn"]
+    }
+    [sql] = [j for j in jobs.values() if "SqlParameters" in str(j)]
+    worker = sql["Properties"]["SeedAudience"]["SqlComputeConfiguration"]["Worker"]
+    assert worker == {"Type": "CR.4X", "Number": 16}
+    assert set(template["Outputs"]) == {"OfferedSizes", "ExportLocation"}
+
+
+def test_long_wait_snippet_synthesizes_a_wait_condition_the_export_waits_for() -> None:
+    namespace = run_snippet(*LONG_WAIT)
+    template = template_of(namespace["LongLookalikeStack"](cdk.App(), "Long"))
+    [(wait_id, wait)] = resources_of_type(template, "AWS::CloudFormation::WaitCondition").items()
+    assert wait["Properties"]["Timeout"] == str(6 * 3600)
+    [job] = resources_of_type(template, GENERATION_JOB_RESOURCE_TYPE).values()
+    assert job["Properties"]["CompletionSignalTimeout"] == str(6 * 3600)
+    [export] = export_resources(template).values()
+    assert {"Ref": wait_id} in export["Properties"]["AudienceGenerationJobArn"]["Fn::Select"][1]
 
 
 def test_tuned_provider_snippet_synthesizes() -> None:
@@ -106,7 +138,7 @@ def test_pipeline_snippet_synthesizes_a_provider_stack_and_a_stack_that_imports_
     shared = template_of(providers)
     assert providers.stack_name == "CleanRoomsMlAudienceExportProvider"
     assert shared["Outputs"]["ServiceToken"]["Export"] == {"Name": PIPELINE_TOKEN_EXPORT}
-    [jobs] = [s for s in iam_statements(shared) if "cleanrooms-ml:" in str(s)]
+    [jobs] = [s for s in iam_statements(shared) if "cleanrooms-ml:StartAudienceExportJob" in str(s)]
     assert jobs["Resource"] == providers.allowed_job_arns[0]
     [function] = resources_of_type(shared, "AWS::Lambda::Function").values()
     assert function["Properties"]["Environment"] == {"Variables": {"LOG_LEVEL": "WARNING"}}

@@ -1,4 +1,4 @@
-"""AWS CDK constructs for AWS Clean Rooms ML audience exports.
+"""AWS CDK constructs for AWS Clean Rooms ML audience generation jobs and exports.
 
 The constructs are imported on first use: importing aws-cdk-lib starts its Node.js process,
 which the offline harness (``python -m cdk_cleanrooms_ml.local``) never needs.
@@ -13,15 +13,19 @@ if TYPE_CHECKING:
     from cdk_cleanrooms_ml._handler.rules import ValidationError
     from cdk_cleanrooms_ml.audience_export import AudienceExport
     from cdk_cleanrooms_ml.audience_size import AudienceSize, AudienceSizeType
+    from cdk_cleanrooms_ml.generation_job import AudienceGenerationJob
     from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
     from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
     from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider, ProviderGrant
     from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, LogLevel
     from cdk_cleanrooms_ml.provider_stack import CleanRoomsMlProviderStack
-    from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
+    from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE, RESOURCE_TYPE
+    from cdk_cleanrooms_ml.seed_audience import SeedAudience, SeedCompute, WorkerType
 
 _MODULE_OF: Final = {
+    "GENERATION_JOB_RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
     "RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
+    "AudienceGenerationJob": "cdk_cleanrooms_ml.generation_job",
     "AudienceExport": "cdk_cleanrooms_ml.audience_export",
     "AudienceSize": "cdk_cleanrooms_ml.audience_size",
     "AudienceSizeType": "cdk_cleanrooms_ml.audience_size",
@@ -32,11 +36,16 @@ _MODULE_OF: Final = {
     "ImportedCleanRoomsMlProvider": "cdk_cleanrooms_ml.imported_provider",
     "LogLevel": "cdk_cleanrooms_ml.provider_options",
     "ProviderGrant": "cdk_cleanrooms_ml.provider_interface",
+    "SeedAudience": "cdk_cleanrooms_ml.seed_audience",
+    "SeedCompute": "cdk_cleanrooms_ml.seed_audience",
     "ValidationError": "cdk_cleanrooms_ml._handler.rules",
+    "WorkerType": "cdk_cleanrooms_ml.seed_audience",
 }
 __all__ = [
+    "GENERATION_JOB_RESOURCE_TYPE",
     "RESOURCE_TYPE",
     "AudienceExport",
+    "AudienceGenerationJob",
     "AudienceSize",
     "AudienceSizeType",
     "CleanRoomsMlProvider",
@@ -46,7 +55,10 @@ __all__ = [
     "ImportedCleanRoomsMlProvider",
     "LogLevel",
     "ProviderGrant",
+    "SeedAudience",
+    "SeedCompute",
     "ValidationError",
+    "WorkerType",
 ]
 
 

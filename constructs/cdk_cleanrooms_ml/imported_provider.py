@@ -8,7 +8,11 @@ from typing import Final
 from constructs import Construct, IConstruct
 
 from cdk_cleanrooms_ml._handler.rules import ValidationError
-from cdk_cleanrooms_ml.provider_interface import EXPORT_ACTIONS, ProviderGrant
+from cdk_cleanrooms_ml.provider_interface import (
+    EXPORT_ACTIONS,
+    ProviderGrant,
+    generation_job_actions,
+)
 from cdk_cleanrooms_ml.tokens import is_token
 
 # The provider is a Lambda function, maybe with a version or alias qualifier.
@@ -38,8 +42,9 @@ class ImportedCleanRoomsMlProvider(Construct):
     Made by :meth:`CleanRoomsMlProvider.from_service_token
     <cdk_cleanrooms_ml.CleanRoomsMlProvider.from_service_token>`; it adds nothing to the
     template. Its role is not this app's to change: grants are recorded in
-    :attr:`granted_job_arns` (the jobs the remote provider must already allow) and return a
-    :class:`ProviderGrant` whose ``success`` is False.
+    :attr:`granted_job_arns` (the jobs the remote provider must already allow),
+    :attr:`granted_configured_audience_model_arns` and :attr:`granted_seed_role_arns` (what
+    its generation jobs need) and return a :class:`ProviderGrant` whose ``success`` is False.
     """
 
     def __init__(self, scope: Construct, construct_id: str, service_token: str) -> None:
@@ -48,6 +53,8 @@ class ImportedCleanRoomsMlProvider(Construct):
         super().__init__(scope, construct_id)
         self._service_token = service_token
         self._granted: list[str] = []
+        self._models: list[str] = []
+        self._seed_roles: list[str] = []
         # Read once: each read is a call into CDK, and every export grants its job.
         self._path = self.node.path
 
@@ -72,6 +79,37 @@ class ImportedCleanRoomsMlProvider(Construct):
             reason=(
                 f"{self._path} is an imported provider: its role belongs to the stack that"
                 " deployed it, which must allow this job (e.g. with allowed_job_arns)"
+            ),
+        )
+
+    @property
+    def granted_configured_audience_model_arns(self) -> list[str]:
+        """The configured audience models of generation jobs granted so far, each once."""
+        return list(self._models)
+
+    @property
+    def granted_seed_role_arns(self) -> list[str]:
+        """The seed roles of generation jobs granted so far, each once (ARNs or tokens)."""
+        return list(self._seed_roles)
+
+    def grant_audience_generation_job(
+        self, *, configured_audience_model_arn: str, seed_role_arn: str, tagging: bool
+    ) -> ProviderGrant:
+        """Record the model and seed role; the remote provider's own stack must allow them
+        (``success`` False)."""
+        if configured_audience_model_arn not in self._models:
+            self._models.append(configured_audience_model_arn)
+        if seed_role_arn not in self._seed_roles:
+            self._seed_roles.append(seed_role_arn)
+        return ProviderGrant(
+            actions=generation_job_actions(tagging),
+            resource_arns=(configured_audience_model_arn, seed_role_arn),
+            success=False,
+            reason=(
+                f"{self._path} is an imported provider: its role belongs to the stack that"
+                " deployed it (e.g. a CleanRoomsMlProviderStack), which must allow generation"
+                " jobs of this configured audience model and pass this seed role (e.g. with"
+                " allowed_seed_role_arns)"
             ),
         )
 

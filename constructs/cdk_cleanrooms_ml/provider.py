@@ -30,8 +30,21 @@ from constructs import Construct, IConstruct, IValidation
 from cdk_cleanrooms_ml import job_grants
 from cdk_cleanrooms_ml._handler.rules import check_job_arn
 from cdk_cleanrooms_ml.asset import HANDLER, handler_code
+from cdk_cleanrooms_ml.generation_grants import (
+    GENERATION_JOBS_POLICY_ID,
+    STACK_JOB_EXPORTS_POLICY_ID,
+    GenerationJobsPolicy,
+    StackJobExportsPolicy,
+    holds_get_att,
+    home_stack,
+    policy_scope,
+)
 from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
-from cdk_cleanrooms_ml.provider_interface import EXPORT_ACTIONS, ProviderGrant
+from cdk_cleanrooms_ml.provider_interface import (
+    EXPORT_ACTIONS,
+    ProviderGrant,
+    generation_job_actions,
+)
 from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
 from cdk_cleanrooms_ml.tokens import is_token
 
@@ -72,6 +85,13 @@ class CleanRoomsMlProvider(Construct):
     limit; beyond it (about 100 jobs) the synth replaces them by one pattern per account and
     region and warns. Lambda does not retry the function's asynchronous invocations: the handler
     answers every request itself, and a retry would run a Create twice.
+
+    Generation jobs (:meth:`grant_audience_generation_job`) and exports of jobs declared in a
+    stack get policy resources of their own, ``GenerationJobsPolicy`` and
+    ``StackJobExportsPolicy``, that the resources using them depend on: the role's inline
+    policy cannot name a job the function itself creates (the role would wait for the job,
+    the job for the function, the function for the role). A grant that names another stack's
+    resources gets its policy in that stack.
 
     :meth:`of` returns the stack's shared instance; :class:`AudienceExport` uses it. A provider
     shared by stacks or plain templates (see :class:`CleanRoomsMlProviderStack`) cannot know
@@ -152,6 +172,10 @@ class CleanRoomsMlProvider(Construct):
         self._jobs_statement: iam.PolicyStatement | None = None
         self._decided: job_grants.JobResources | None = None
         self._warned: str | None = None
+        # Policy resources of their own, by the path of the stack they are in, each added to
+        # the template only when first granted.
+        self._generation_jobs: dict[str, GenerationJobsPolicy] = {}
+        self._stack_job_exports: dict[str, StackJobExportsPolicy] = {}
 
     @staticmethod
     def of(scope: IConstruct) -> CleanRoomsMlProvider:
@@ -193,11 +217,21 @@ class CleanRoomsMlProvider(Construct):
         The ARN may be a token; each job is granted once however many exports use it, and all
         jobs share one statement. A job that a granted pattern surely covers adds nothing. A
         concrete value that is no job ARN is a ``ValidationError``.
+
+        The ARN of a job declared in a stack (a ``Fn::GetAtt``) goes into a policy resource of
+        its own, ``StackJobExportsPolicy``: in the role's policy it would make the role wait for
+        the job, which waits for the function, which waits for the role. The grant's
+        ``depends_on`` names that policy; the export must depend on it.
         """
         job_arn = audience_generation_job_arn
         # Only a token needs resolving (a round trip to CDK) to compare it with others.
         if is_token(job_arn):
-            key = json.dumps(Stack.of(self).resolve(job_arn), sort_keys=True)
+            own = Stack.of(self)
+            resolved = own.resolve(job_arn)
+            home = home_stack(own, [job_arn])
+            if holds_get_att(resolved) or home is not own:
+                return self._grant_stack_job_export(home, job_arn)
+            key = json.dumps(resolved, sort_keys=True)
         else:
             key = check_job_arn(job_arn)
         if key not in self._jobs:
@@ -260,6 +294,90 @@ class CleanRoomsMlProvider(Construct):
         self._changed()
         return ProviderGrant(EXPORT_ACTIONS, tuple(checked), success=True)
 
+    def grant_audience_generation_job(
+        self, *, configured_audience_model_arn: str, seed_role_arn: str, tagging: bool
+    ) -> ProviderGrant:
+        """Let the handler start, watch and delete generation jobs of one configured audience
+        model, passing one seed role to Clean Rooms ML.
+
+        In the policy resource ``GenerationJobsPolicy`` (created on first use), which a job
+        resource must depend on (the grant's ``depends_on``): Start and List on the model;
+        Start, Get, Delete and ListTagsForResource (with ``tagging``, TagResource and
+        UntagResource too) on ``audience-generation-job/*`` of the stack's account and region,
+        since a job's ARN holds an id the service picks at Start; ``iam:PassRole`` on exactly
+        ``seed_role_arn``, only towards ``cleanrooms-ml.amazonaws.com``. Tokens are welcome.
+        """
+        jobs = account_jobs_arn(self)
+        home = home_stack(Stack.of(self), [configured_audience_model_arn, seed_role_arn])
+        policy = self._generation_jobs_in(home).grant(
+            models=[configured_audience_model_arn],
+            jobs=jobs,
+            seed_roles=[seed_role_arn],
+            tagging=tagging,
+        )
+        self._decided = None  # the policy counts towards the role's size limit
+        self._acknowledge_account_jobs(home)
+        return ProviderGrant(
+            generation_job_actions(tagging),
+            (configured_audience_model_arn, jobs, seed_role_arn),
+            success=True,
+            depends_on=(policy,),
+        )
+
+    def grant_audience_generation_jobs_in_account(
+        self, seed_role_arns: Sequence[str] | None = None
+    ) -> ProviderGrant:
+        """Let the handler start, watch, tag and delete generation jobs of any configured
+        audience model of its account and region, passing the given seed roles (default: any
+        role of the account) to Clean Rooms ML only.
+
+        For a provider whose jobs are not known when it is deployed (see
+        :class:`CleanRoomsMlProviderStack`); the patterns are the account's and region's,
+        never ``*``. ``seed_role_arns`` are role ARNs, maybe with ``*`` or ``?`` in the name.
+        """
+        stack = Stack.of(self)
+        models = stack.format_arn(
+            service="cleanrooms-ml", resource="configured-audience-model", resource_name="*"
+        )
+        jobs = account_jobs_arn(self)
+        if seed_role_arns is None:
+            seed_roles = [
+                stack.format_arn(service="iam", region="", resource="role", resource_name="*")
+            ]
+        else:
+            seed_roles = list(seed_role_arns)
+        own = self._generation_jobs_in(stack)
+        policy = own.grant(models=[models, jobs], jobs=jobs, seed_roles=seed_roles, tagging=True)
+        self._decided = None
+        self._acknowledge_account_jobs(stack)
+        own.acknowledge(
+            _nag_rendering(self, "cleanrooms-ml", "configured-audience-model/*"),
+            "A shared provider serves templates deployed after it, so it cannot name their"
+            " configured audience models: it may start generation jobs (and list them) for"
+            " the models of its own account and region only.",
+        )
+        if seed_role_arns is None:
+            own.acknowledge(
+                _nag_rendering(self, "iam", "role/*", regional=False),
+                "A shared provider cannot name the seed roles of templates deployed after it:"
+                " iam:PassRole on the roles of its own account, only when passed to"
+                " cleanrooms-ml.amazonaws.com (iam:PassedToService); allowed_seed_role_arns"
+                " narrows it.",
+            )
+        for seed_role in seed_role_arns or ():
+            if "*" in seed_role or "?" in seed_role:
+                own.acknowledge(
+                    seed_role,
+                    "The provider's allowed_seed_role_arns: patterns its owner chose, passed"
+                    " to cleanrooms-ml.amazonaws.com only (iam:PassedToService).",
+                )
+        return ProviderGrant(
+            generation_job_actions(True),
+            (models, jobs, *seed_roles),
+            success=True,
+            depends_on=(policy,),
+        )
+
     def bind_resource(self, resource: IConstruct) -> None:
         """Make ``resource`` wait for every permission the handler needs before it is invoked."""
         if isinstance(resource, CfnResource):
@@ -277,6 +395,33 @@ class CleanRoomsMlProvider(Construct):
         return self._decided
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _grant_stack_job_export(self, home: Stack, job_arn: str) -> ProviderGrant:
+        path = home.node.path
+        if path not in self._stack_job_exports:
+            scope, policy_id = policy_scope(self, home, STACK_JOB_EXPORTS_POLICY_ID)
+            self._stack_job_exports[path] = StackJobExportsPolicy(scope, policy_id, self.role)
+        policy, added = self._stack_job_exports[path].grant(job_arn)
+        if added:
+            self._decided = None  # the policy counts towards the role's size limit
+        return ProviderGrant(EXPORT_ACTIONS, (job_arn,), success=True, depends_on=(policy,))
+
+    def _generation_jobs_in(self, home: Stack) -> GenerationJobsPolicy:
+        path = home.node.path
+        if path not in self._generation_jobs:
+            scope, policy_id = policy_scope(self, home, GENERATION_JOBS_POLICY_ID)
+            self._generation_jobs[path] = GenerationJobsPolicy(
+                scope, policy_id, self.role, self._acknowledge_on
+            )
+        return self._generation_jobs[path]
+
+    def _acknowledge_account_jobs(self, home: Stack) -> None:
+        self._generation_jobs_in(home).acknowledge(
+            _nag_rendering(self, "cleanrooms-ml", "audience-generation-job/*"),
+            "A generation job's ARN holds an id the service picks at Start, unknown before:"
+            " the provider may start, read, tag and delete the generation jobs of its own"
+            " account and region only.",
+        )
 
     def _changed(self) -> None:
         self._decided = None
@@ -298,6 +443,9 @@ class CleanRoomsMlProvider(Construct):
             [statement.to_statement_json() for statement in self._fixed_statements],
             [self._invoke_statement.to_statement_json()],
         ]
+        # Policy resources attached to the role count towards the same limit.
+        documents += [jobs.statements() for jobs in self._generation_jobs.values()]
+        documents += [exports.statements() for exports in self._stack_job_exports.values()]
         return job_grants.fixed_chars(documents, skeleton)
 
     def _network_interface_statements(self) -> list[iam.PolicyStatement]:
@@ -346,10 +494,14 @@ class CleanRoomsMlProvider(Construct):
             )
 
     def _acknowledge(self, resource: str, reason: str) -> None:
-        if resource in self._acknowledged:
+        self._acknowledge_on(self.role, resource, reason)
+
+    def _acknowledge_on(self, construct: IConstruct, resource: str, reason: str) -> None:
+        key = f"{construct.node.path}\n{resource}"
+        if key in self._acknowledged:
             return
-        self._acknowledged.add(resource)
-        Validations.of(self.role).acknowledge(
+        self._acknowledged.add(key)
+        Validations.of(construct).acknowledge(
             Acknowledgment(id=f"{_NAG_IAM5}[Resource::{resource}]", reason=reason)
         )
 
@@ -394,10 +546,10 @@ def account_jobs_arn(scope: IConstruct) -> str:
     )
 
 
-def _nag_rendering(scope: IConstruct, service: str, resource: str) -> str:
+def _nag_rendering(scope: IConstruct, service: str, resource: str, *, regional: bool = True) -> str:
     """An ARN pattern of the stack's account and region (``Stack.format_arn``) as cdk-nag
-    spells it in a finding's id."""
+    spells it in a finding's id; ``regional=False`` for a global service (IAM)."""
     stack = Stack.of(scope)
-    region = "<AWS::Region>" if is_token(stack.region) else stack.region
+    region = "" if not regional else "<AWS::Region>" if is_token(stack.region) else stack.region
     account = "<AWS::AccountId>" if is_token(stack.account) else stack.account
     return f"arn:<AWS::Partition>:{service}:{region}:{account}:{resource}"

@@ -14,13 +14,45 @@ EXPORT_ACTIONS: Final = (
     "cleanrooms-ml:ListAudienceExportJobs",
     "cleanrooms-ml:GetAudienceGenerationJob",
 )
+# A generation job's own actions. Start needs both the configured audience model and the job
+# ARN it makes; List filters by the model; the rest act on a job, whose id the service picks.
+GENERATION_JOB_MODEL_ACTIONS: Final = (
+    "cleanrooms-ml:StartAudienceGenerationJob",
+    "cleanrooms-ml:ListAudienceGenerationJobs",
+)
+GENERATION_JOB_ACTIONS: Final = (
+    "cleanrooms-ml:StartAudienceGenerationJob",
+    "cleanrooms-ml:GetAudienceGenerationJob",
+    "cleanrooms-ml:DeleteAudienceGenerationJob",
+    "cleanrooms-ml:ListTagsForResource",
+)
+GENERATION_JOB_TAGGING_ACTIONS: Final = (
+    "cleanrooms-ml:TagResource",
+    "cleanrooms-ml:UntagResource",
+)
+PASS_ROLE_ACTION: Final = "iam:PassRole"
+# The only service the seed role may be passed to (condition key iam:PassedToService).
+SEED_ROLE_SERVICE: Final = "cleanrooms-ml.amazonaws.com"
+
+
+def generation_job_actions(tagging: bool) -> tuple[str, ...]:
+    """Every action a generation job grant allows, each once."""
+    actions: tuple[str, ...] = (
+        *GENERATION_JOB_MODEL_ACTIONS,
+        *GENERATION_JOB_ACTIONS,
+        PASS_ROLE_ACTION,
+    )
+    if tagging:
+        actions += GENERATION_JOB_TAGGING_ACTIONS
+    return tuple(dict.fromkeys(actions))
 
 
 @dataclass(frozen=True)
 class ProviderGrant:
     """What a ``grant_*`` call on a provider allowed (the counterpart of ``iam.Grant``).
 
-    ``resource_arns`` are the job ARNs or patterns as they were granted. A provider this app
+    ``resource_arns`` are the job ARNs or patterns as they were granted (for a generation job:
+    its configured audience model, the jobs pattern and the seed role). A provider this app
     deploys renders them into its role's one inline policy at synth; when they would not fit
     IAM's size limit it widens them to their accounts and regions (with a synth warning).
     ``success`` is False when the grant could not change the provider's role: the role of an
@@ -32,6 +64,9 @@ class ProviderGrant:
     success: bool
     reason: str = ""
     """Why the grant did not apply (empty when it did)."""
+    depends_on: tuple[IConstruct, ...] = ()
+    """What a resource using the grant must depend on: a policy resource of its own, kept out
+    of the role's inline policy (which the function, hence every resource, waits for)."""
 
     def assert_success(self) -> None:
         """Raise a ``ValidationError`` if the grant did not change the provider's role."""
@@ -55,6 +90,14 @@ class ICleanRoomsMlProvider(Protocol):
 
     def grant_audience_export(self, audience_generation_job_arn: str) -> ProviderGrant:
         """Let the provider start and watch exports of one audience generation job."""
+        ...
+
+    def grant_audience_generation_job(
+        self, *, configured_audience_model_arn: str, seed_role_arn: str, tagging: bool
+    ) -> ProviderGrant:
+        """Let the provider start, watch, tag and delete generation jobs of one configured
+        audience model, passing ``seed_role_arn`` to Clean Rooms ML; ``tagging`` adds
+        TagResource and UntagResource."""
         ...
 
     def bind_resource(self, resource: IConstruct) -> None:

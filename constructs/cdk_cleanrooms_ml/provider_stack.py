@@ -15,6 +15,7 @@ from constructs import Construct
 
 from cdk_cleanrooms_ml import job_grants
 from cdk_cleanrooms_ml._handler.rules import ValidationError
+from cdk_cleanrooms_ml.generation_grants import check_seed_role_patterns
 from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider, partition_of
 from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
 from cdk_cleanrooms_ml.tokens import is_token
@@ -58,6 +59,11 @@ class CleanRoomsMlProviderStack(Stack):
     Whoever may deploy a stack that uses the token can export any job the provider may use,
     and have the answer (with the export's S3 location) sent to a URL of their choosing:
     ``allowed_job_arns`` narrows that from every job of the account and region.
+
+    It serves generation jobs too: it may start them for any configured audience model of its
+    account and region, read, tag and delete the account's generation jobs, and pass seed
+    roles of its account to Clean Rooms ML (``iam:PassedToService``);
+    ``allowed_seed_role_arns`` narrows the roles.
     """
 
     DEFAULT_STACK_NAME: Final = DEFAULT_STACK_NAME
@@ -70,6 +76,7 @@ class CleanRoomsMlProviderStack(Stack):
         *,
         export_name: str = DEFAULT_EXPORT_NAME,
         allowed_job_arns: Sequence[str] | None = None,
+        allowed_seed_role_arns: Sequence[str] | None = None,
         env: Environment | None = None,
         stack_name: str | None = None,
         description: str = DEFAULT_DESCRIPTION,
@@ -92,6 +99,9 @@ class CleanRoomsMlProviderStack(Stack):
             (``arn:<partition>:cleanrooms-ml:<region>:<account>:audience-generation-job/<job>``,
             ``*`` and ``?`` allowed in ``<job>`` only; the stack's partition when its region is
             known). Default: every generation job of the stack's account and region.
+        :param allowed_seed_role_arns: the seed roles generation jobs may pass to Clean Rooms
+            ML, as role ARNs (``arn:<partition>:iam::<account>:role/<name>``, ``*`` and ``?``
+            allowed in ``<name>``). Default: every role of the stack's account.
         :param env, stack_name, description, termination_protection, synthesizer, tags,
             analytics_reporting, cross_region_references, notification_arns,
             permissions_boundary, suppress_template_indentation: as for any ``Stack``
@@ -105,6 +115,10 @@ class CleanRoomsMlProviderStack(Stack):
         if allowed_job_arns is not None:
             allowed_job_arns = job_grants.check_patterns(
                 allowed_job_arns, "allowed_job_arns", _partition(env)
+            )
+        if allowed_seed_role_arns is not None:
+            allowed_seed_role_arns = check_seed_role_patterns(
+                allowed_seed_role_arns, "allowed_seed_role_arns", _partition(env)
             )
         ProviderSettings.of(provider_options)
         stack_props: dict[str, Any] = {
@@ -133,6 +147,8 @@ class CleanRoomsMlProviderStack(Stack):
             self.provider.grant_audience_exports_in_account()
         else:
             self.provider.grant_audience_exports_matching(allowed_job_arns)
+        self.allowed_seed_role_arns = allowed_seed_role_arns
+        self.provider.grant_audience_generation_jobs_in_account(allowed_seed_role_arns)
         self.service_token_output = CfnOutput(
             self,
             "ServiceToken",

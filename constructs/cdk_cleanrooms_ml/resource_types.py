@@ -7,4 +7,8 @@ from __future__ import annotations
 
 from typing import Final
 
-RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceExport"
+from cdk_cleanrooms_ml._handler.rules import EXPORT_RESOURCE_TYPE, GENERATION_JOB_RESOURCE_TYPE
+
+RESOURCE_TYPE: Final = EXPORT_RESOURCE_TYPE
+
+__all__ = ["GENERATION_JOB_RESOURCE_TYPE", "RESOURCE_TYPE"]

@@ -17,14 +17,17 @@ from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import clients
+from . import clients, waiting
 from .clock import Clock
 from .export_jobs import ServiceError
 
 KEY: Final = "AudienceExportContinuation"
 PHASE_GENERATION: Final = "generation"  # waiting for the generation job before Start
 PHASE_EXPORT: Final = "export"  # waiting for the export to be ACTIVE
-PHASES: Final = (PHASE_GENERATION, PHASE_EXPORT)
+PHASE_JOB: Final = "job"  # starting a generation job resource's job, or waiting for it
+PHASE_JOB_DELETE: Final = "job-delete"  # waiting for a generation job to be gone
+PHASE_SIGNAL: Final = "signal"  # answered; polling until the WaitCondition can be signalled
+PHASES: Final = (PHASE_GENERATION, PHASE_EXPORT, PHASE_JOB, PHASE_JOB_DELETE, PHASE_SIGNAL)
 # Each invocation waits at least this long before handing over (a lower bound for the cap).
 MIN_SPAN_S: Final = 5.0
 SPARE_INVOCATIONS: Final = 3
@@ -111,6 +114,30 @@ def read(
         data={str(k): str(v) for k, v in data.items()},
         invocation=invocation,
     )
+
+
+def begin(
+    event: Mapping[str, Any], *, clock: Clock, timeout_s: int, remaining_s: float
+) -> tuple[State | None, waiting.Budget]:
+    """The continuation state in ``event`` (None for a fresh request) and this invocation's
+    budget; ValueError for a continuation that is not ours."""
+    state = read(
+        event,
+        now=clock.now(),
+        timeout_s=timeout_s,
+        max_invocation=max_invocations(timeout_s, waiting.inline_span_s(remaining_s)),
+    )
+    budget = waiting.Budget.begin(
+        clock,
+        started=state.started if state else None,
+        # Never later than the first start + ServiceTimeout, whatever the event says.
+        deadline=(
+            min(state.deadline, waiting.deadline_for(state.started, timeout_s)) if state else None
+        ),
+        timeout_s=timeout_s,
+        remaining_s=remaining_s,
+    )
+    return state, budget
 
 
 def hand_over(

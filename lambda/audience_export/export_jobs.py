@@ -24,7 +24,6 @@ PAGE_SIZE: Final = 100
 ACTIVE_EXPORTS_PER_JOB: Final = 25
 IN_FLIGHT_EXPORTS_PER_ACCOUNT: Final = 20
 
-GET_JOB: Final = "GetAudienceGenerationJob"
 LIST_EXPORTS: Final = "ListAudienceExportJobs"
 START_EXPORT: Final = "StartAudienceExportJob"
 
@@ -64,15 +63,6 @@ class Size:
 
 
 @dataclass(frozen=True)
-class GenerationJob:
-    arn: str
-    status: str
-    status_code: str
-    status_message: str
-    offered_sizes: tuple[Size, ...]
-
-
-@dataclass(frozen=True)
 class ExportJob:
     name: str
     job_arn: str
@@ -84,7 +74,8 @@ class ExportJob:
     output_location: str | None
 
 
-def _details(response: Mapping[str, object]) -> tuple[str, str]:
+def status_details(response: Mapping[str, object]) -> tuple[str, str]:
+    """(statusCode, message) of a job or export's statusDetails, empty when absent."""
     details = response.get("statusDetails")
     if not isinstance(details, Mapping):
         return "", ""
@@ -177,36 +168,8 @@ def _mapped_errors(action: str, job_arn: str) -> Iterator[None]:
         raise ServiceError(f"{action} failed: {error}") from error
 
 
-def get_generation_job(
-    job_arn: str, *, clock: Clock, until: float, attempts: int | None = None
-) -> GenerationJob:
-    with _mapped_errors(GET_JOB, job_arn):
-        response = clients.call(
-            lambda timeout: clients.cleanroomsml(timeout).get_audience_generation_job(
-                audienceGenerationJobArn=job_arn
-            ),
-            clock=clock,
-            until=until,
-            action=GET_JOB,
-            attempts=attempts,
-        )
-    metrics = response.get("metrics") or {}
-    offered = tuple(
-        Size(metric["audienceSize"]["type"], metric["audienceSize"]["value"])
-        for metric in metrics.get("relevanceMetrics", [])
-    )
-    code, message = _details(response)
-    return GenerationJob(
-        arn=job_arn,
-        status=response["status"],
-        status_code=code,
-        status_message=message,
-        offered_sizes=offered,
-    )
-
-
 def _export(summary: AudienceExportJobSummaryTypeDef) -> ExportJob:
-    code, message = _details(summary)
+    code, message = status_details(summary)
     return ExportJob(
         name=summary["name"],
         job_arn=summary["audienceGenerationJobArn"],

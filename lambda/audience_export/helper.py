@@ -30,7 +30,7 @@ from crhelper import CfnResource
 
 from . import clock, waiting
 from .events import event_problem, shown, usable_response_url
-from .redaction import ResponseUrlFilter
+from .redaction import ResponseUrlFilter, signal_urls
 from .response import FAILED, Answer
 
 LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -61,7 +61,7 @@ class Helper(CfnResource):
         self._event = event if isinstance(event, Mapping) else {}
         self._context = context
         raw_url = self._event.get("ResponseURL")
-        self.redactor.watch(raw_url if isinstance(raw_url, str) else "")
+        self.redactor.watch(raw_url if isinstance(raw_url, str) else "", *signal_urls(self._event))
         url = usable_response_url(self._event)
         if url is None:
             logger.error(

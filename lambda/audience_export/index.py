@@ -1,17 +1,20 @@
-"""Lambda entry point of the Custom::CleanRoomsMlAudienceExport provider."""
+"""Lambda entry point of the provider of Custom::CleanRoomsMlAudienceExport and
+Custom::CleanRoomsMlAudienceGenerationJob resources."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Protocol
 
-from . import clients, clock, continuation, lifecycle
+from . import clients, clock, completion, continuation, generation_lifecycle, lifecycle
 from .clock import Clock
 from .export_jobs import ServiceError, short, unavailable_reason
+from .generation_lifecycle import JobFailed
 from .helper import Helper
-from .redaction import redacted_event
+from .redaction import redacted_event, signal_urls
 from .rules import RuleError
 from .waiting import DeadlineError
 
@@ -22,10 +25,41 @@ _EXPECTED = (ServiceError, DeadlineError, lifecycle.RequestError)
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
-    # ResponseURL is a presigned URL: whoever reads it can answer for us, so it never reaches logs.
+    # ResponseURL (and a completion signal's URL) are presigned: whoever reads one can answer
+    # for us, so they never reach logs.
     shown = redacted_event(event) if isinstance(event, Mapping) else type(event).__name__
     logger.info("event: %s", json.dumps(shown, default=str))
+    if isinstance(event, Mapping) and completion.is_poll(event):
+        # Answered already: this invocation only waits to signal the WaitCondition.
+        helper.redactor.watch(*signal_urls(event))
+        _poll(event, context)
+        return
     helper(event, context)
+
+
+def _poll(event: Mapping[str, Any], context: Any) -> None:
+    make_check: Callable[[str], completion.Check]
+    try:
+        if generation_lifecycle.is_generation_event(event):
+            job = generation_lifecycle.target_for(event.get("ResourceProperties"), event)
+            signal, job_name = job.props.signal, job.name
+            make_check = partial(completion.job_check, job_name)
+        else:
+            export = lifecycle.target_for(event.get("ResourceProperties"), event)
+            signal = export.props.signal
+            check = completion.export_check(export.name, export.props.job_arn, export.data)
+            make_check = lambda _: check  # noqa: E731 - the export's id is its (job, name)
+    except RuleError as error:
+        logger.error("poller stopped: bad properties: %s: %s", error.field, error.rule)
+        return
+    completion.poll(
+        event,
+        signal,
+        make_check,
+        clock=clock.current(),
+        remaining_s=context.get_remaining_time_in_millis() / 1000,
+        function_arn=context.invoked_function_arn,
+    )
 
 
 class _Step(Protocol):
@@ -34,8 +68,21 @@ class _Step(Protocol):
     ) -> lifecycle.Outcome: ...
 
 
+def _reason(error: Exception) -> str:
+    """What CloudFormation shows for ``error``."""
+    if isinstance(error, RuleError):
+        # A field can be an arbitrary unknown key: clip it so the rule stays readable.
+        return short(f"{short(error.field, 80)}: {error.rule}")
+    if isinstance(error, clients.Unavailable):
+        return short(unavailable_reason(error))
+    if isinstance(error, _EXPECTED):
+        return short(str(error))
+    logger.error("unexpected error", exc_info=error)
+    return short(f"internal error: {type(error).__name__}: {error}")
+
+
 def _answer(event: dict[str, Any], context: Any, step: _Step) -> str:
-    """Run ``step`` (lifecycle.create or .update) and turn its outcome into crhelper's terms."""
+    """Run a lifecycle step and turn its outcome into crhelper's terms."""
     try:
         outcome = step(
             event,
@@ -43,43 +90,75 @@ def _answer(event: dict[str, Any], context: Any, step: _Step) -> str:
             remaining_s=context.get_remaining_time_in_millis() / 1000,
         )
         if isinstance(outcome, lifecycle.Continue):
-            continuation.hand_over(
-                event,
-                context.invoked_function_arn,
-                outcome.state,
-                clock=clock.current(),
-                until=outcome.until,
-            )
-            helper.defer()
+            _hand_over(event, context, outcome.state, until=outcome.until)
             return outcome.state.physical_id
-    except RuleError as error:
-        # A field can be an arbitrary unknown key: clip it so the rule stays readable.
-        raise lifecycle.RequestError(short(f"{short(error.field, 80)}: {error.rule}")) from error
-    except clients.Unavailable as error:
-        raise lifecycle.RequestError(short(unavailable_reason(error))) from error
-    except _EXPECTED as error:
-        raise lifecycle.RequestError(short(str(error))) from error
+        if outcome.follow_up is not None:
+            # The poller is under way before the answer: a resource never completes with
+            # nobody left to signal its WaitCondition.
+            _start_poller(event, context, outcome.follow_up)
+    except JobFailed as failed:
+        # The job exists: answer under its ARN, so the rollback's Delete deletes it.
+        helper.PhysicalResourceId = failed.physical_id
+        raise lifecycle.RequestError(_reason(failed.cause)) from failed
     except Exception as error:
-        logger.exception("unexpected error")
-        reason = f"internal error: {type(error).__name__}: {error}"
-        raise lifecycle.RequestError(short(reason)) from error
+        raise lifecycle.RequestError(_reason(error)) from error
     helper.Data.update(outcome.data)
     return outcome.physical_id
 
 
+def _start_poller(event: Mapping[str, Any], context: Any, follow_up: lifecycle.Continue) -> None:
+    continuation.hand_over(
+        event,
+        context.invoked_function_arn,
+        follow_up.state,
+        clock=clock.current(),
+        until=follow_up.until,
+    )
+
+
+def _hand_over(
+    event: Mapping[str, Any], context: Any, state: continuation.State, *, until: float
+) -> None:
+    try:
+        continuation.hand_over(
+            event, context.invoked_function_arn, state, clock=clock.current(), until=until
+        )
+    except ServiceError as error:
+        if event.get("RequestType") == "Create" and generation_lifecycle.is_job_arn(
+            state.physical_id
+        ):
+            # A started job must be answered under its ARN, or the rollback would orphan it.
+            raise JobFailed(error, state.physical_id) from error
+        raise
+    helper.defer()
+
+
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str:
-    return _answer(event, context, lifecycle.create)
+    step = (
+        generation_lifecycle.create
+        if generation_lifecycle.is_generation_event(event)
+        else lifecycle.create
+    )
+    return _answer(event, context, step)
 
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str:
-    return _answer(event, context, lifecycle.update)
+    step = (
+        generation_lifecycle.update
+        if generation_lifecycle.is_generation_event(event)
+        else lifecycle.update
+    )
+    return _answer(event, context, step)
 
 
 @helper.delete
-def delete(event: dict[str, Any], context: Any) -> None:
+def delete(event: dict[str, Any], context: Any) -> str | None:
+    if generation_lifecycle.is_generation_event(event):
+        return _answer(event, context, generation_lifecycle.delete)
     # StartAudienceExportJob has no delete counterpart: the export stays in Clean Rooms ML.
     # No call at all, so Delete succeeds at once for any physical id, including crhelper's
     # id after a failed Create and anything left by rollback.
     logger.info("delete: nothing to do for %s", event.get("PhysicalResourceId"))
+    return None

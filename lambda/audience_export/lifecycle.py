@@ -17,9 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import clients, continuation, export_jobs, rules, waiting
+from . import clients, completion, continuation, export_jobs, generation_calls, rules, waiting
 from .clock import Clock
 from .export_jobs import ExportJob, ServiceError, Size
+from .outcomes import Continue, Done, Outcome, RequestError
+
+__all__ = ["Continue", "Done", "Outcome", "RequestError", "create", "target_for", "update"]
 
 ACTIVE: Final = "ACTIVE"
 CREATE_FAILED: Final = "CREATE_FAILED"
@@ -32,10 +35,6 @@ MAX_UNLISTED_CONFLICTS: Final = 3
 ADOPTED: Final = "ADOPTED"  # internal: the export exists and is ours
 
 logger = logging.getLogger(__name__)
-
-
-class RequestError(Exception):
-    """The request fails; ``str()`` is the reason CloudFormation shows."""
 
 
 @dataclass(frozen=True)
@@ -64,21 +63,6 @@ class Target:
             "OutputLocation": output_location or "",
         }
         return data
-
-
-@dataclass(frozen=True)
-class Done:
-    physical_id: str
-    data: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Continue:
-    state: continuation.State
-    until: float  # the hand-over call must be done by then
-
-
-Outcome = Done | Continue
 
 
 def stack_name(stack_id: str) -> str:
@@ -122,28 +106,12 @@ def _handle(
 ) -> Outcome:
     """Run ``fresh`` for a new request, or resume a handed-over one where it stopped."""
     target = target_for(event.get("ResourceProperties"), event)
-    timeout_s = target.props.timeout_seconds
     try:
-        state = continuation.read(
-            event,
-            now=clock.now(),
-            timeout_s=timeout_s,
-            max_invocation=continuation.max_invocations(
-                timeout_s, waiting.inline_span_s(remaining_s)
-            ),
+        state, budget = continuation.begin(
+            event, clock=clock, timeout_s=target.props.timeout_seconds, remaining_s=remaining_s
         )
     except ValueError as error:
         raise RequestError(f"invalid continuation: {error}") from error
-    budget = waiting.Budget.begin(
-        clock,
-        started=state.started if state else None,
-        # Never later than the first start + ServiceTimeout, whatever the event says.
-        deadline=(
-            min(state.deadline, waiting.deadline_for(state.started, timeout_s)) if state else None
-        ),
-        timeout_s=timeout_s,
-        remaining_s=remaining_s,
-    )
     try:
         return _resume(target, state, budget) if state is not None else fresh(target, budget)
     except waiting.HandOver as handover:
@@ -199,7 +167,13 @@ def _update(event: Mapping[str, Any], target: Target, budget: waiting.Budget) ->
             f"Name: cannot change export {target.name} in place ({_difference(export, target)}); "
             "it has a custom name: rename it (or omit Name) to replace it"
         )
-    return _finish(target, budget, export, started=False)
+    return _finish(
+        target,
+        budget,
+        export,
+        started=False,
+        signal_needed=completion.newly_requested(event, target.props.signal),
+    )
 
 
 def _unchanged(event: Mapping[str, Any], target: Target) -> bool:
@@ -214,15 +188,15 @@ def _unchanged(event: Mapping[str, Any], target: Target) -> bool:
     )
 
 
-def _await_job(target: Target, budget: waiting.Budget) -> export_jobs.GenerationJob:
+def _await_job(target: Target, budget: waiting.Budget) -> generation_calls.Job:
     """The generation job once it is no longer being created (waiting while it is)."""
     job_arn = target.props.job_arn
-    job: export_jobs.GenerationJob | None = None
+    job: generation_calls.Job | None = None
 
     def poll_job() -> tuple[bool, str]:
         nonlocal job
         # One attempt per look: a throttled one is retried by the wait's own back-off.
-        job = export_jobs.get_generation_job(
+        job = generation_calls.get_job(
             job_arn, clock=budget.clock, until=budget.call_until(), attempts=1
         )
         if job.status in JOB_CREATING:
@@ -357,12 +331,28 @@ def _start_or_adopt(target: Target, budget: waiting.Budget) -> Outcome:
 
 
 def _finish(
-    target: Target, budget: waiting.Budget, seen: ExportJob | None, *, started: bool
+    target: Target,
+    budget: waiting.Budget,
+    seen: ExportJob | None,
+    *,
+    started: bool,
+    signal_needed: bool = True,
 ) -> Outcome:
     """After Start (``started``) or adopt: answer now, or wait for the end."""
+    if seen is not None and seen.status == CREATE_FAILED:
+        raise _export_failed(target, seen)
+    if target.props.signal is not None:
+        # A long wait: answer now; the poller signals the WaitCondition once the export is
+        # done. ``started`` is False for an update that keeps its export: signalled already.
+        status = seen.status if seen is not None else CREATE_PENDING
+        data = target.data(status, seen.output_location if seen is not None else None)
+        if not signal_needed:
+            return Done(target.physical_id, data)
+        poller = completion.follow_up(
+            target.props.signal, target.physical_id, clock=budget.clock, until=budget.hard_end
+        )
+        return Done(target.physical_id, data, follow_up=poller)
     if seen is not None:
-        if seen.status == CREATE_FAILED:
-            raise _export_failed(target, seen)
         if seen.status == ACTIVE or not target.props.wait_for_completion:
             return Done(target.physical_id, target.data(seen.status, seen.output_location))
     elif started and not target.props.wait_for_completion:

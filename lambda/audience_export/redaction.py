@@ -17,12 +17,32 @@ REDACTED: Final = "<redacted>"
 REDACTED_LOGGERS: Final = ("crhelper.resource_helper", "crhelper.utils", "botocore.endpoint")
 
 
+# A WaitConditionHandle's presigned URL, in the properties of a resource that waits long.
+SIGNAL_URL_KEY: Final = "CompletionSignalUrl"
+PROPERTY_KEYS: Final = ("ResourceProperties", "OldResourceProperties")
+
+
 def redacted_event(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The event with ResponseURL hidden."""
+    """The event with ResponseURL and completion signal URLs hidden."""
     shown = dict(event)
     if "ResponseURL" in shown:
         shown["ResponseURL"] = REDACTED
+    for key in PROPERTY_KEYS:
+        properties = shown.get(key)
+        if isinstance(properties, Mapping) and SIGNAL_URL_KEY in properties:
+            shown[key] = {**properties, SIGNAL_URL_KEY: REDACTED}
     return shown
+
+
+def signal_urls(event: Mapping[str, Any]) -> list[str]:
+    """The completion signal URLs an event carries (to be hidden wherever they show up)."""
+    urls = []
+    for key in PROPERTY_KEYS:
+        properties = event.get(key)
+        url = properties.get(SIGNAL_URL_KEY) if isinstance(properties, Mapping) else None
+        if isinstance(url, str) and url:
+            urls.append(url)
+    return urls
 
 
 class ResponseUrlFilter(logging.Filter):
@@ -37,9 +57,16 @@ class ResponseUrlFilter(logging.Filter):
         for name in REDACTED_LOGGERS:
             logging.getLogger(name).addFilter(self)
 
-    def watch(self, url: str) -> None:
-        query = urlsplit(url).query if url.isprintable() else ""
-        self._secrets = tuple(secret for secret in (url, query) if secret)
+    def watch(self, *urls: str) -> None:
+        """Hide these URLs (and their signed queries) from now on, instead of the last ones."""
+        secrets: list[str] = []
+        for url in urls:
+            try:
+                query = urlsplit(url).query if url.isprintable() else ""
+            except ValueError:
+                query = ""
+            secrets += [secret for secret in (url, query) if secret]
+        self._secrets = tuple(secrets)
 
     def _hide(self, text: str) -> str:
         for secret in self._secrets:

@@ -16,7 +16,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Final, NoReturn
+from urllib.parse import urlsplit
 
 NAME_MAX: Final = 63
 DESCRIPTION_MAX: Final = 255
@@ -189,6 +191,15 @@ def _reject(field: str, raw: object, wanted: str) -> NoReturn:
 
 
 @dataclass(frozen=True)
+class CompletionSignal:
+    """Where to signal the end of a long wait: a WaitConditionHandle's presigned URL (a secret,
+    like ResponseURL) and how long the WaitCondition waits from the resource's creation."""
+
+    url: str = dataclass_field(repr=False)
+    timeout_seconds: int
+
+
+@dataclass(frozen=True)
 class ExportProperties:
     """The validated properties of one audience export resource."""
 
@@ -199,6 +210,7 @@ class ExportProperties:
     description: str | None
     wait_for_completion: bool
     timeout_seconds: int
+    signal: CompletionSignal | None = None
 
 
 # CloudFormation property keys, as a template spells them.
@@ -211,6 +223,11 @@ KEY_DESCRIPTION: Final = "Description"
 KEY_WAIT: Final = "WaitForCompletion"
 KEY_TIMEOUT: Final = "ServiceTimeout"
 KEY_SERVICE_TOKEN: Final = "ServiceToken"
+KEY_SIGNAL_URL: Final = "CompletionSignalUrl"
+KEY_SIGNAL_TIMEOUT: Final = "CompletionSignalTimeout"
+# CloudFormation's ceiling for an AWS::CloudFormation::WaitCondition's Timeout.
+SIGNAL_TIMEOUT_MAX_SECONDS: Final = 43_200
+SIGNAL_URL_MAX: Final = 4096
 ALLOWED_KEYS: Final = (
     KEY_JOB_ARN,
     KEY_SIZE,
@@ -218,6 +235,8 @@ ALLOWED_KEYS: Final = (
     KEY_DESCRIPTION,
     KEY_WAIT,
     KEY_TIMEOUT,
+    KEY_SIGNAL_URL,
+    KEY_SIGNAL_TIMEOUT,
     KEY_SERVICE_TOKEN,
 )
 ALLOWED_SIZE_KEYS: Final = (KEY_SIZE_TYPE, KEY_SIZE_VALUE)
@@ -236,6 +255,49 @@ def _required(raw: Mapping[str, object], key: str, field: str) -> object:
     if key not in raw or raw[key] is None:
         raise RuleError(field, "is required")
     return raw[key]
+
+
+def check_signal_url(value: str, field: str = KEY_SIGNAL_URL) -> str:
+    """An https URL with a host, on one line; never echoed (it is a presigned secret)."""
+    if len(value) > SIGNAL_URL_MAX:
+        raise RuleError(field, f"{len(value)} characters, at most {SIGNAL_URL_MAX} allowed")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme != "https" or not parts.hostname or not value.isprintable():
+        raise RuleError(
+            field, "is not an https URL (the Ref of an AWS::CloudFormation::WaitConditionHandle)"
+        )
+    if " " in value:
+        raise RuleError(field, "is not an https URL: it holds a space")
+    return value
+
+
+def parse_signal(
+    raw: Mapping[str, object], *, wait_for_completion: bool
+) -> CompletionSignal | None:
+    """The completion signal of a resource that waits beyond its own timeout, or None."""
+    url_raw, timeout_raw = raw.get(KEY_SIGNAL_URL), raw.get(KEY_SIGNAL_TIMEOUT)
+    if url_raw is None and timeout_raw is None:
+        return None
+    if url_raw is None or timeout_raw is None:
+        missing = KEY_SIGNAL_URL if url_raw is None else KEY_SIGNAL_TIMEOUT
+        present = KEY_SIGNAL_TIMEOUT if url_raw is None else KEY_SIGNAL_URL
+        raise RuleError(missing, f"is required with {present}")
+    if not wait_for_completion:
+        raise RuleError(
+            KEY_WAIT, f"false contradicts {KEY_SIGNAL_URL}: the signal is sent on completion"
+        )
+    url = check_signal_url(_secret_str(url_raw, KEY_SIGNAL_URL))
+    seconds = parse_int(timeout_raw, KEY_SIGNAL_TIMEOUT)
+    if not TIMEOUT_MIN_SECONDS <= seconds <= SIGNAL_TIMEOUT_MAX_SECONDS:
+        raise RuleError(
+            KEY_SIGNAL_TIMEOUT,
+            f"{seconds} seconds is out of range ({TIMEOUT_MIN_SECONDS} to "
+            f"{SIGNAL_TIMEOUT_MAX_SECONDS}, a WaitCondition's Timeout)",
+        )
+    return CompletionSignal(url, seconds)
 
 
 def parse_properties(raw: object) -> ExportProperties:
@@ -280,6 +342,7 @@ def parse_properties(raw: object) -> ExportProperties:
         description=description,
         wait_for_completion=wait,
         timeout_seconds=timeout,
+        signal=parse_signal(raw, wait_for_completion=wait),
     )
 
 
@@ -296,13 +359,18 @@ def default_name(
     the hash also covers the export's properties, so changing the size or the description
     yields a new name, hence a new export, on update.
     """
-    fingerprint = json.dumps(
-        [seed, job_arn, size_type, size_value, description or ""], sort_keys=True, default=str
+    return derived_name(
+        seed, [seed, job_arn, size_type, size_value, description or ""], fallback="export"
     )
-    digest = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+
+
+def derived_name(seed: str, fingerprint: object, *, fallback: str) -> str:
+    """``<seed, made name-safe and cut>-<8 hex digits of the fingerprint>``, at most 63 chars."""
+    encoded = json.dumps(fingerprint, sort_keys=True, default=str)
+    digest = hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:_HASH_CHARS]
     readable = _NAME_SAFE.sub("-", seed).strip("-")
     readable = readable[-(NAME_MAX - _HASH_CHARS - 1) :].lstrip("-")
-    return f"{readable}-{digest}" if readable else f"export-{digest}"
+    return f"{readable}-{digest}" if readable else f"{fallback}-{digest}"
 
 
 def physical_id(job_arn: str, name: str) -> str:
@@ -315,6 +383,10 @@ def physical_id(job_arn: str, name: str) -> str:
 
 
 # --- Audience generation jobs (StartAudienceGenerationJob) ---------------------------------------
+
+# Here, in the module both sides import, so the handler and the construct name them once.
+EXPORT_RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceExport"
+GENERATION_JOB_RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceGenerationJob"
 
 MODEL_ARN_MIN: Final = 20
 MODEL_ARN_MAX: Final = 2048
@@ -337,6 +409,10 @@ TAG_KEY_MAX: Final = 128
 TAG_VALUE_MAX: Final = 256
 # The model's tag documentation reserves this prefix, in any case, for AWS.
 RESERVED_TAG_PREFIX: Final = "aws:"
+# The provider tags each job it starts with the resource that owns it (stack id and logical id),
+# and adopts only jobs carrying its own: so one of the service's 200 tags is taken.
+OWNER_TAG_KEY: Final = "cdk-cleanrooms-ml:resource"
+JOB_TAGS_MAX: Final = TAGS_MAX - 1
 
 # Java's "." matches any code point but its line terminators.
 _JAVA_DOT: Final = "[^\n\r\u0085\u2028\u2029]"
@@ -495,13 +571,22 @@ def check_collaboration_id(value: str, field: str = "collaboration_id") -> str:
 
 
 def check_tags(tags: Mapping[str, str], field: str = "tags") -> dict[str, str]:
-    """At most 200 tags; keys 1-128 characters, not aws:-prefixed; values at most 256."""
-    if len(tags) > TAGS_MAX:
-        raise RuleError(field, f"{len(tags)} tags, at most {TAGS_MAX} allowed")
+    """At most 199 tags (the service's 200 less the provider's ownership tag); keys 1-128
+    characters, not aws:-prefixed nor the ownership tag's; values at most 256."""
+    if len(tags) > JOB_TAGS_MAX:
+        raise RuleError(
+            field,
+            f"{len(tags)} tags, at most {JOB_TAGS_MAX} allowed (the service allows {TAGS_MAX}; "
+            f"one is the provider's {OWNER_TAG_KEY} tag)",
+        )
     for key, value in tags.items():
         _check_length(f"{field}.key", key, 1, TAG_KEY_MAX)
         if key[: len(RESERVED_TAG_PREFIX)].lower() == RESERVED_TAG_PREFIX:
             raise RuleError(f"{field}.{key[:40]}", "keys starting with aws: are reserved for AWS")
+        if key == OWNER_TAG_KEY:
+            raise RuleError(
+                f"{field}.{key}", "is reserved: the provider marks the jobs it starts with it"
+            )
         _check_length(f"{field}.{key[:40]}", value, 0, TAG_VALUE_MAX)
     return dict(tags)
 
@@ -560,6 +645,7 @@ class GenerationJobProperties:
     tags: tuple[tuple[str, str], ...]
     wait_for_completion: bool
     timeout_seconds: int
+    signal: CompletionSignal | None = None
 
     def start_request(self, name: str) -> dict[str, object]:
         """StartAudienceGenerationJob's arguments, under ``name`` (given or derived)."""
@@ -583,6 +669,15 @@ class GenerationJobProperties:
         if self.tags:
             request["tags"] = dict(self.tags)
         return request
+
+    def job_name(self, seed: str) -> str:
+        """The given name, or one derived from ``seed`` (stack name and logical id) and every
+        setting that cannot change in place, so changing one names (and starts) a new job."""
+        if self.name is not None:
+            return self.name
+        settings = self.start_request("")
+        settings.pop("tags", None)
+        return derived_name(seed, [seed, settings], fallback="job")
 
 
 KEY_MODEL_ARN: Final = "ConfiguredAudienceModelArn"
@@ -615,6 +710,8 @@ GENERATION_JOB_KEYS: Final = (
     KEY_TAGS,
     KEY_WAIT,
     KEY_TIMEOUT,
+    KEY_SIGNAL_URL,
+    KEY_SIGNAL_TIMEOUT,
     KEY_SERVICE_TOKEN,
 )
 SEED_KEYS: Final = (KEY_ROLE_ARN, KEY_DATA_SOURCE, KEY_SQL, KEY_COMPUTE)
@@ -779,6 +876,7 @@ def parse_generation_job_properties(raw: object) -> GenerationJobProperties:
     tags_raw = raw.get(KEY_TAGS)
     tags = () if tags_raw is None else _parse_tags(tags_raw)
     wait_raw = raw.get(KEY_WAIT)
+    wait = True if wait_raw is None else parse_bool(wait_raw, KEY_WAIT)
     timeout_raw = raw.get(KEY_TIMEOUT)
     return GenerationJobProperties(
         configured_audience_model_arn=model_arn,
@@ -791,10 +889,11 @@ def parse_generation_job_properties(raw: object) -> GenerationJobProperties:
         name=name,
         description=description,
         tags=tags,
-        wait_for_completion=True if wait_raw is None else parse_bool(wait_raw, KEY_WAIT),
+        wait_for_completion=wait,
         timeout_seconds=(
             TIMEOUT_MAX_SECONDS
             if timeout_raw is None
             else check_timeout_seconds(parse_int(timeout_raw, KEY_TIMEOUT), KEY_TIMEOUT)
         ),
+        signal=parse_signal(raw, wait_for_completion=wait),
     )

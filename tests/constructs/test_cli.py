@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cdk_cleanrooms_ml import GENERATION_JOB_RESOURCE_TYPE
 from tests.cfn_lint import assert_assembly_lint_clean
 from tests.constructs.support import child_env, only_export_properties, resources_of_type
 from tests.processes import run_ok
@@ -48,6 +49,11 @@ def test_cdk_synth_of_the_example_app(tmp_path: Path) -> None:
     properties = only_export_properties(template)
     assert properties["AudienceSize"] == {"Type": "PERCENTAGE", "Value": 10}
     assert properties["Name"] == "from-the-cli"
+    # cdk.json's default: the export is of the generation job the stack declares.
+    [job_id] = resources_of_type(template, GENERATION_JOB_RESOURCE_TYPE)
+    assert properties["AudienceGenerationJobArn"] == {
+        "Fn::GetAtt": [job_id, "AudienceGenerationJobArn"]
+    }
     (function,) = resources_of_type(template, "AWS::Lambda::Function").values()
     # The CLI asks for asset metadata: the staged asset it points at holds the handler.
     asset = out / function["Metadata"]["aws:asset:path"]

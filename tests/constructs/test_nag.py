@@ -71,20 +71,30 @@ def test_provider_stack_acknowledges_only_its_account_scoped_wildcard(
     app.synth()
     assert violations(tmp_path) == []
     metadata = json.loads((tmp_path / f"{stack.stack_name}.metadata.json").read_text())
-    acknowledged = {
-        path: entry["data"]
-        for path, entries in metadata.items()
-        for entry in entries
-        if entry["type"] == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-    }
-    [(path, rules)] = acknowledged.items()
-    assert path == f"/{stack.stack_name}/Provider/Role"
+    acknowledged: dict[str, dict[str, str]] = {}
+    for path, entries in metadata.items():
+        for entry in entries:
+            if entry["type"] == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                acknowledged.setdefault(path, {}).update(entry["data"])
+    rules = acknowledged.pop(f"/{stack.stack_name}/Provider/Role")
     [(rule, reason)] = rules.items()
     assert rule == (
         "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cleanrooms-ml:"
         f"{scope}:audience-generation-job/*]"
     )
     assert "cannot name their generation jobs" in reason
+    # Generation jobs: one policy of their own, each account-scoped wildcard acknowledged.
+    [(path, job_rules)] = acknowledged.items()
+    assert path == f"/{stack.stack_name}/Provider/GenerationJobsPolicy"
+    account = "<AWS::AccountId>" if env is None else env.account
+    assert sorted(job_rules) == sorted(
+        f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:{resource}]"
+        for resource in (
+            f"cleanrooms-ml:{scope}:audience-generation-job/*",
+            f"cleanrooms-ml:{scope}:configured-audience-model/*",
+            f"iam::{account}:role/*",
+        )
+    )
 
 
 def test_the_checks_do_find_what_the_provider_avoids(tmp_path: Path) -> None:

@@ -305,7 +305,8 @@ def test_allowed_job_arn_wildcards_are_acknowledged_one_by_one(tmp_path: Path) -
     metadata = json.loads((tmp_path / f"{stack.stack_name}.metadata.json").read_text())
     acknowledged = [
         rule
-        for entries in metadata.values()
+        for path, entries in metadata.items()
+        if path.endswith("/Provider/Role")  # the export grants (generation jobs: test_nag.py)
         for entry in entries
         if entry["type"] == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
         for rule in entry["data"]

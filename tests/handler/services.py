@@ -155,6 +155,13 @@ class Services:
             modeled_fields={"message": message, **modeled} if message or modeled else None,
         )
 
+    def discard_pending_invokes(self) -> None:
+        """Forget Lambda answers queued but never asked for (the hand-over slot offered to the
+        last invocation of a poller chain, which stopped instead)."""
+        self.lambda_stub.deactivate()
+        self.lambda_stub = Stubber(self.lambda_)
+        self.lambda_stub.activate()
+
     def expect_invoke(self) -> None:
         self.lambda_stub.add_response(
             "invoke",

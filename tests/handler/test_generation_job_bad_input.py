@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 
 from cdk_cleanrooms_ml._handler import rules
+from tests.handler.generation_support import job_event
+from tests.handler.services import Services
+from tests.handler.support import invoke_handler
 
 MODEL_ARN = (
     "arn:aws:cleanrooms-ml:us-east-1:111122223333:configured-audience-model/"
@@ -434,9 +437,9 @@ CASES = [
     ),
     Case(
         "tags-too-many",
-        edit(s3_props(), "Tags", [{"Key": f"k{i}", "Value": ""} for i in range(201)]),
+        edit(s3_props(), "Tags", [{"Key": f"k{i}", "Value": ""} for i in range(200)]),
         "Tags",
-        "at most 200",
+        "at most 199",
     ),
     # The resource's own settings
     Case(
@@ -483,3 +486,17 @@ def test_sensitive_sql_parameters_are_never_echoed(props: dict[str, Any]) -> Non
         rules.parse_generation_job_properties(props)
     assert SECRET not in str(raised.value)
     assert "987654321" not in str(raised.value)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_the_handler_fails_naming_the_field_and_calls_nothing(
+    case: Case, services: Services
+) -> None:
+    # The stubbed clients expect no call: any call at all would be an error of its own.
+    result = invoke_handler(job_event("Create", case.props), services=services)
+
+    assert result.response is not None
+    assert result.response["Status"] == "FAILED"
+    assert result.response["Reason"].startswith(f"{case.field}: "), result.response["Reason"]
+    assert case.rule in result.response["Reason"]
+    assert result.operations == []  # no StartAudienceGenerationJob, nor anything else

@@ -248,10 +248,18 @@ def test_tags_follow_the_model_map_and_its_reserved_prefix(tags: dict[str, str])
     assert accepts(rules.check_tags, tags) == ok
 
 
-@pytest.mark.parametrize("count", [199, 200, 201])
+@pytest.mark.parametrize("count", [198, 199, 200, 201])
 def test_tag_count_limit(count: int) -> None:
+    # One of the model's 200 is the provider's ownership tag.
     tags = {f"k{i}": "" for i in range(count)}
-    assert accepts(rules.check_tags, tags) == (count <= TAGS.metadata["max"])
+    assert accepts(rules.check_tags, tags) == (count <= TAGS.metadata["max"] - 1)
+
+
+def test_the_ownership_tag_key_is_reserved() -> None:
+    with pytest.raises(rules.ValidationError) as raised:
+        rules.check_tags({rules.OWNER_TAG_KEY: "mine"})
+    assert raised.value.field == f"tags.{rules.OWNER_TAG_KEY}"
+    assert "reserved" in raised.value.rule
 
 
 @pytest.mark.parametrize(

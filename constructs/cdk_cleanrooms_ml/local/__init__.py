@@ -8,7 +8,9 @@ Laid out by the AWS part each module stands in for:
   ``deletion``, ``intrinsics``, ``assembly`` reading ``cdk.out``, ``stacks`` the stack state).
 - Lambda: ``awslambda/`` (``runtime`` the isolated handler processes, ``invoke`` the Invoke API,
   ``invocations`` admission and concurrency).
-- The ResponseURL: ``recorder`` (CloudFormation's S3 side) and ``tls`` (the loopback CA).
+- The ResponseURL: ``recorder`` (CloudFormation's S3 side) and ``tls`` (the loopback CA);
+  wait condition handles' URLs and their signals: ``signals``.
+- Time: ``clock`` (real, or virtual time shared through one file with ``fast_clock``).
 - Shared: ``server`` the loopback HTTP server, ``state`` / ``lock`` / ``jsonfile`` / ``errors``
   the state folder, ``harness`` (:class:`~.harness.LocalCloud`) wiring it all,
   ``provider_code`` the library's handler laid out as Lambda runs it, and ``cli`` / ``entry`` /

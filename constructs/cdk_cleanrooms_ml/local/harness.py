@@ -3,7 +3,12 @@
 One loopback HTTP server carries the Clean Rooms ML endpoint and the Lambda Invoke API; an HTTPS
 loopback server takes the CloudFormation responses; the Lambda runtime runs handlers from the
 synthesized asset with ``AWS_ENDPOINT_URL_CLEANROOMSML`` / ``AWS_ENDPOINT_URL_LAMBDA`` pointing at
-the first server and ``SSL_CERT_FILE`` trusting the second.
+the first server and ``SSL_CERT_FILE`` trusting the second, which also serves the wait condition
+handles' URLs.
+
+Time is real unless the run asks for the fast clock (``fast_clock=True``, ``--fast-clock``): then
+the endpoint, the driver and the handlers share the virtual clock of :mod:`.clock`, and a
+handler's ``sleep`` moves it forward at once.
 
 A run holds the state folder's lock from :meth:`LocalCloud.start` to :meth:`LocalCloud.close`,
 and its certificate authority lives in a private temporary folder of its own: nothing another
@@ -27,10 +32,12 @@ from .cleanroomsml.exceptions import SeedError
 from .cleanroomsml.models import ExportDurations
 from .cleanroomsml.responses import CleanRoomsMlEndpoint
 from .cleanroomsml.seed import default_seed, load_seed_file, parse_seed
+from .clock import CLOCK_ENV, Clock, FileClock, clock_for
 from .cloudformation.assembly import StackTemplate
 from .cloudformation.driver import DriverOptions, LocalCloudFormation, ProgressEvent, StackResult
 from .recorder import ResponseServer
 from .server import LoopbackServer
+from .signals import WaitHandles
 from .state import StateStore
 from .tls import create_certificate
 
@@ -76,6 +83,7 @@ class LocalCloud:
         on_progress: Callable[[ProgressEvent], None] | None = None,
         runtime_cache: Path | None = None,
         log_level: str | None = None,
+        fast_clock: bool = False,
     ) -> None:
         self.store = StateStore(state_dir)
         # A bad seed file is refused before anything starts; a kept one is read under the lock.
@@ -89,6 +97,9 @@ class LocalCloud:
         self._on_progress = on_progress
         self._runtime_cache = runtime_cache or self.store.directory / "runtime"
         self._log_level = log_level
+        self._fast_clock = fast_clock
+        self._clock: Clock | None = None
+        self._wait_handles: WaitHandles | None = None
         self._server: LoopbackServer | None = None
         self._responses: ResponseServer | None = None
         self._emulator: LambdaEmulator | None = None
@@ -114,6 +125,16 @@ class LocalCloud:
     def responses(self) -> ResponseServer:
         return _started(self._responses)
 
+    @property
+    def clock(self) -> Clock:
+        """The run's time: ``now()``, and with the fast clock ``advance(s)`` / ``sleep(s)``."""
+        return _started(self._clock)
+
+    @property
+    def wait_handles(self) -> WaitHandles:
+        """The wait condition handles' URLs (``url(stack, logical_id)``) and their signals."""
+        return _started(self._wait_handles)
+
     def start(self) -> LocalCloud:
         self.store.lock.acquire()
         try:
@@ -125,8 +146,13 @@ class LocalCloud:
     def _start(self) -> LocalCloud:
         # Read under the lock: state written by a run that just ended is seen whole.
         seed = resolve_seed(self.store, self._seed)
+        clock = clock_for(self.store.clock_file, fast=self._fast_clock)
+        self._clock = clock
         endpoint = CleanRoomsMlEndpoint(
-            seed=seed, durations=self._durations, state_file=self.store.endpoint_file
+            seed=seed,
+            durations=self._durations,
+            state_file=self.store.endpoint_file,
+            clock=clock.now,
         )
         # Kept, so the next run without --seed serves the same generation jobs.
         self.store.save_seed(seed)
@@ -144,7 +170,9 @@ class LocalCloud:
         server = LoopbackServer([endpoint, InvokeApi(emulator)], port=self._port)
         server.start()
         self._server = server
-        responses = ResponseServer(certificate).start()
+        wait_handles = WaitHandles(clock)
+        self._wait_handles = wait_handles
+        responses = ResponseServer(certificate, wait_handles).start()
         self._responses = responses
         runtime.environment.update(
             {
@@ -153,6 +181,8 @@ class LocalCloud:
                 "SSL_CERT_FILE": str(certificate.ca_file),
             }
         )
+        if isinstance(clock, FileClock):
+            runtime.environment[CLOCK_ENV] = str(clock.path)
         if self._log_level:
             runtime.environment["LOG_LEVEL"] = self._log_level
         self._driver = LocalCloudFormation(
@@ -161,6 +191,8 @@ class LocalCloud:
             recorder=responses.recorder,
             options=self._options,
             on_progress=self._on_progress,
+            clock=clock,
+            wait_handles=wait_handles,
         )
         return self
 

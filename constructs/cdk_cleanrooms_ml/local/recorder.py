@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote
 
-from .server import LoopbackServer, Request, Response
+from .server import LoopbackServer, Request, Response, Service
+from .signals import WaitHandles
 from .tls import LoopbackCertificate
 
 _PREFIX: Final = "/cloudformation-response/"
@@ -95,16 +96,25 @@ class ResponseRecorder:
 
 
 class ResponseServer:
-    """The HTTPS loopback server around a :class:`ResponseRecorder`."""
+    """The HTTPS loopback server around a :class:`ResponseRecorder` and, when given, the wait
+    condition handles (:class:`~.signals.WaitHandles`): both are CloudFormation's S3 side."""
 
-    def __init__(self, certificate: LoopbackCertificate) -> None:
+    def __init__(
+        self, certificate: LoopbackCertificate, wait_handles: WaitHandles | None = None
+    ) -> None:
         self.certificate = certificate
         self.recorder = ResponseRecorder()
-        self._server = LoopbackServer([self.recorder], ssl_context=certificate.server_context())
+        self.wait_handles = wait_handles
+        services: list[Service] = [self.recorder]
+        if wait_handles is not None:
+            services.append(wait_handles)
+        self._server = LoopbackServer(services, ssl_context=certificate.server_context())
 
     def start(self) -> ResponseServer:
         self._server.start()
         self.recorder.base_url = self._server.url
+        if self.wait_handles is not None:
+            self.wait_handles.base_url = self._server.url
         return self
 
     def stop(self) -> None:

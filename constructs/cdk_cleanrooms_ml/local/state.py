@@ -6,6 +6,8 @@
 ``<state-dir>/cleanroomsml.json``: the endpoint's export jobs.
 ``<state-dir>/seed.json``: the generation jobs the endpoint serves (the last ``--seed``).
 ``<state-dir>/lock``: the pid of the run using the folder; one run at a time (:mod:`.lock`).
+``<state-dir>/clock.json``: how far virtual time is ahead of real time (:mod:`.clock`), once a
+run used the fast clock.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .awslambda.runtime import LocalFunction
+from .clock import CLOCK_FILE
 from .cloudformation.stacks import StackState
 from .errors import StateError, StateLostError
 from .jsonfile import write_json_atomic
@@ -54,6 +57,10 @@ class StateStore:
     @property
     def endpoint_file(self) -> Path:
         return self.directory / "cleanroomsml.json"
+
+    @property
+    def clock_file(self) -> Path:
+        return self.directory / CLOCK_FILE
 
     @property
     def seed_file(self) -> Path:

@@ -23,7 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from ..clock import CLOCK_ENV
+
 BOOTSTRAP: Final = Path(__file__).with_name("_bootstrap.py")
+# Loaded by path in the runtime process when the run keeps virtual time (see _bootstrap).
+CLOCK_SOURCE: Final = Path(__file__).parents[1] / "clock.py"
 INIT_TIMEOUT_SECONDS: Final = 10.0
 # A process still alive this long after its deadline is killed by the parent.
 _KILL_GRACE_SECONDS: Final = 5.0
@@ -157,6 +161,9 @@ class LambdaRuntime:
             "log_group_name": f"/aws/lambda/{function.function_name}",
             "log_stream_name": f"{stamp}/[$LATEST]{request_id.replace('-', '')}",
         }
+        env = self._env(function)
+        if env.get(CLOCK_ENV):
+            spec["clock_source"] = str(CLOCK_SOURCE)
         spec_path = folder / "invocation.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         started = time.monotonic()
@@ -168,7 +175,7 @@ class LambdaRuntime:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=self._env(function),
+                env=env,
                 cwd=str(function.code_dir),
             )
             self._processes[request_id] = process

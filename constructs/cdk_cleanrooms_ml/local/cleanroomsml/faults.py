@@ -90,6 +90,7 @@ class Faults:
         self._rate_limits: dict[str, _TokenBucket] = {}
         # Starts that commit and then answer 500, as if the answer were lost on the way.
         self._lost_answers = 0
+        self._lost_generation_answers = 0
 
     def error(
         self,
@@ -150,6 +151,11 @@ class Faults:
         with self._backend.lock:
             self._lost_answers += count
 
+    def lose_generation_answers(self, count: int = 1) -> None:
+        """The next ``count`` generation-job Starts are committed, then answered with a 500."""
+        with self._backend.lock:
+            self._lost_generation_answers += count
+
     def fail_export(
         self,
         *,
@@ -201,6 +207,7 @@ class Faults:
             self._delete_failures.waiting.clear()
             self._rate_limits.clear()
             self._lost_answers = 0
+            self._lost_generation_answers = 0
 
     def throttled(self, op: str) -> ServiceError | None:
         bucket = self._rate_limits.get(op)
@@ -212,6 +219,12 @@ class Faults:
         if self._lost_answers <= 0:
             return False
         self._lost_answers -= 1
+        return True
+
+    def take_lost_generation_answer(self) -> bool:
+        if self._lost_generation_answers <= 0:
+            return False
+        self._lost_generation_answers -= 1
         return True
 
     def take_error(self, op: str) -> ServiceError | None:

@@ -204,7 +204,10 @@ class CleanRoomsMlEndpoint:
                 if injected is not None:
                     raise injected
                 result = self._dispatch(op, params)
-                if op == START and self.faults.take_lost_answer():
+                lost = (op == START and self.faults.take_lost_answer()) or (
+                    op == START_GENERATION_JOB and self.faults.take_lost_generation_answer()
+                )
+                if lost:
                     # Committed above; the caller only sees a server error.
                     raise ServiceError("InternalServiceException", "An internal error occurred")
         except ServiceError as error:

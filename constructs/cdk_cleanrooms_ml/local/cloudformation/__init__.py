@@ -3,7 +3,9 @@
 ``assembly`` reads ``cdk.out`` or a template, ``parameters`` / ``intrinsics`` /
 ``dependencies`` resolve it, ``driver`` (:class:`LocalCloudFormation`) is the entry point,
 ``deployment`` + ``scheduler`` + ``steps`` create and update, ``rollback`` undoes (from the
-``journal``), ``deletion`` destroys, ``protocol`` sends custom-resource events and checks the
-responses, ``resources`` simulates Ref / GetAtt of everything else, ``outputs`` the outputs and
+``journal``), ``deletion`` destroys, ``policies`` decides which of those removals send a Delete
+(DeletionPolicy, UpdateReplacePolicy), ``protocol`` sends custom-resource events and checks the
+responses, ``wait_conditions`` runs WaitConditionHandle / WaitCondition,
+``resources`` simulates Ref / GetAtt of everything else, ``outputs`` the outputs and
 exports, ``stacks`` / ``results`` / ``progress`` what is kept and reported.
 """

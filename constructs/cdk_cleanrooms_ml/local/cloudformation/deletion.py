@@ -1,4 +1,5 @@
-"""Deleting a stack: its custom resources in reverse order, then its state.
+"""Deleting a stack: its custom resources in reverse order (those retained by their
+DeletionPolicy get no Delete), then its state.
 
 A stack whose exports another stack imports is not deleted. ``force`` forgets the stack locally
 even when a Delete fails or its state cannot be read (what it made may stay in the endpoint).
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..errors import StateError, StateLostError
 from .assembly import is_custom_resource
 from .exceptions import TemplateError
+from .policies import Removal
 from .progress import ProgressEvent
 from .protocol import SUCCESS
 from .results import StackResult
@@ -118,9 +120,10 @@ class StackDeletion:
                 if not is_custom_resource(resource.type):
                     remaining.pop(logical_id)
                     continue
-                operation = driver.delete_resource(state, resource)
-                result.operations.append(operation)
-                if operation.status == SUCCESS:
+                operation = driver.delete_resource(state, resource, Removal.DELETED)
+                if operation is not None:
+                    result.operations.append(operation)
+                if operation is None or operation.status == SUCCESS:
                     remaining.pop(logical_id)
         except StateLostError:
             driver.cancel()

@@ -3,12 +3,14 @@
 Resources start as soon as everything they depend on is complete, so independent custom
 resources run in parallel, as CloudFormation does. A new physical id on Update means
 replacement: the old resource is deleted once the update is complete, like resources no longer
-in the template. Any failure rolls the stack back (:mod:`.rollback`).
+in the template, unless a policy keeps it (:mod:`.policies`). Any failure rolls the stack back
+(:mod:`.rollback`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 import uuid
 from typing import TYPE_CHECKING, Final
@@ -20,12 +22,14 @@ from .exceptions import ResourceFailedError, TemplateError
 from .journal import Change, Journal
 from .outputs import TrackingExports, record_exports, resolve_outputs
 from .parameters import resolve_parameters
+from .policies import Removal, deletion_policy, policies_of, update_replace_policy
 from .resources import StackResources
 from .results import StackResult
 from .rollback import roll_back
 from .scheduler import Scheduler
-from .stacks import StackState
+from .stacks import ResourceState, StackState
 from .steps import StepPlanner
+from .wait_conditions import check_wait_conditions
 
 if TYPE_CHECKING:
     from .driver import LocalCloudFormation
@@ -64,6 +68,11 @@ class Deployment:
                 f"stack {stack.name} has no {RESOURCE_TYPE} resources (no other custom "
                 "resources and no outputs either): nothing to deploy locally"
             )
+        # Checked before anything runs, as CloudFormation validates the template first.
+        for logical_id, definition in stack.resources.items():
+            deletion_policy(definition, logical_id)
+            update_replace_policy(definition, logical_id)
+        check_wait_conditions(stack)
         parameters = resolve_parameters(
             stack.template, {**_previous_parameters(prev, stack), **given}
         )
@@ -129,7 +138,12 @@ class Deployment:
             return roll_back(driver, state, prev, journal, self.result, started=started)
         state.outputs = outputs
         state.imports = sorted(self.exports.used)
-        changed = self._clean_up(journal) or prev is None or outputs != prev.outputs
+        changed = (
+            self._clean_up(journal)
+            or prev is None
+            or outputs != prev.outputs
+            or self._policies_changed()
+        )
         state.status = f"{verb}_COMPLETE"
         driver.store.save_stack(state)
         record_exports(driver.store, state.stack_name, exported)
@@ -140,16 +154,32 @@ class Deployment:
         return self.result
 
     def _clean_up(self, journal: Journal) -> bool:
-        """Delete replaced resources and those no longer in the template; whether anything
-        changed at all."""
+        """Delete replaced resources and those no longer in the template (or keep them, as
+        their policies say); whether anything changed at all."""
         state, prev = self.state, self.prev
-        cleanup = [e.old for e in journal if e.change is Change.REPLACED and e.old is not None]
-        if prev is not None:
-            cleanup += [
-                old
-                for lid, old in reversed(prev.resources.items())
-                if is_custom_resource(old.type) and lid not in state.resources
-            ]
-        for old in cleanup:
-            self.result.operations.append(self.driver.delete_resource(prev or state, old))
+        replaced = {e.logical_id for e in journal if e.change is Change.REPLACED}
+        cleanup: list[tuple[ResourceState, Removal]] = []
+        # Reverse deployment order: what refers to an old resource goes before it.
+        for lid, old in reversed((prev.resources if prev else {}).items()):
+            if lid in replaced:
+                # The template being deployed says whether the old one is kept.
+                policy = state.resources[lid].update_replace_policy
+                cleanup.append(
+                    (dataclasses.replace(old, update_replace_policy=policy), Removal.REPLACED)
+                )
+            elif is_custom_resource(old.type) and lid not in state.resources:
+                cleanup.append((old, Removal.DELETED))
+        for old, removal in cleanup:
+            operation = self.driver.delete_resource(prev or state, old, removal)
+            if operation is not None:
+                self.result.operations.append(operation)
         return bool(journal) or bool(cleanup)
+
+    def _policies_changed(self) -> bool:
+        """Whether a resource's DeletionPolicy or UpdateReplacePolicy alone changed."""
+        before = self.prev.resources if self.prev else {}
+        return any(
+            policies_of(r) != policies_of(before[lid])
+            for lid, r in self.state.resources.items()
+            if lid in before and is_custom_resource(r.type)
+        )

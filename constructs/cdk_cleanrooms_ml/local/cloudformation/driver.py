@@ -16,13 +16,16 @@ from typing import Any
 
 from ..awslambda.invocations import LambdaEmulator
 from ..awslambda.runtime import LocalFunction
+from ..clock import Clock, SystemClock
 from ..recorder import ResponseRecorder
+from ..signals import WaitHandles
 from ..state import StateStore
 from .assembly import StackTemplate
 from .deletion import StackDeletion
 from .deployment import Deployment
 from .exceptions import ResourceFailedError
 from .functions import FunctionRegistry
+from .policies import Removal, retained_by
 from .progress import Progress, ProgressEvent
 from .protocol import FAILED, SUCCESS, CustomResourceCalls, Operation, build_event
 from .results import StackResult
@@ -53,13 +56,20 @@ class LocalCloudFormation:
         recorder: ResponseRecorder,
         options: DriverOptions | None = None,
         on_progress: Callable[[ProgressEvent], None] | None = None,
+        clock: Clock | None = None,
+        wait_handles: WaitHandles | None = None,
     ) -> None:
         self.store = store
+        self.emulator = emulator
         self.recorder = recorder
         self.options = options or DriverOptions()
+        # ServiceTimeout and wait conditions' Timeout count this clock's time (virtual or real).
+        self.clock: Clock = clock or SystemClock()
+        # Serves WaitConditionHandle URLs; without it a template with a handle cannot deploy.
+        self.wait_handles = wait_handles
         # Set when the run is interrupted: waits end at once and nothing more is printed.
         self.cancelled = threading.Event()
-        self.progress = Progress(on_progress, self.cancelled)
+        self.progress = Progress(on_progress, self.cancelled, self.clock.now)
         self.functions = FunctionRegistry(store, emulator)
         self.calls = CustomResourceCalls(
             emulator=emulator,
@@ -68,6 +78,7 @@ class LocalCloudFormation:
             cancelled=self.cancelled,
             max_wait=self.options.max_wait,
             no_response_grace=self.options.no_response_grace,
+            clock=self.clock,
         )
 
     def cancel(self) -> None:
@@ -134,8 +145,15 @@ class LocalCloudFormation:
         self._report(state, resource, status, reason, operation.elapsed)
         return operation
 
-    def delete_resource(self, state: StackState, resource: ResourceState) -> Operation:
-        return self.run_operation(state, "Delete", resource)
+    def delete_resource(
+        self, state: StackState, resource: ResourceState, removal: Removal
+    ) -> Operation | None:
+        """Send ``resource`` a Delete, or keep it as its policy says (None: no request sent)."""
+        policy = retained_by(resource, removal)
+        if policy is None:
+            return self.run_operation(state, "Delete", resource)
+        self._report(state, resource, "DELETE_SKIPPED", f"kept by its {policy}")
+        return None
 
     def _report(
         self,

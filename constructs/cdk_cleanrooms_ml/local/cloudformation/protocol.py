@@ -18,6 +18,7 @@ from typing import Any, Final
 from ...resource_types import RESOURCE_TYPE
 from ..awslambda.invocations import Invocation, LambdaEmulator
 from ..awslambda.runtime import LocalFunction
+from ..clock import Clock, SystemClock
 from ..errors import StateLostError
 from ..lock import StateLock
 from ..recorder import RecordedResponse, ResponseRecorder
@@ -105,6 +106,7 @@ class CustomResourceCalls:
         cancelled: threading.Event,
         max_wait: float | None,
         no_response_grace: float,
+        clock: Clock | None = None,
     ) -> None:
         self.emulator = emulator
         self.recorder = recorder
@@ -112,6 +114,8 @@ class CustomResourceCalls:
         self.cancelled = cancelled
         self.max_wait = max_wait
         self.no_response_grace = no_response_grace
+        # ServiceTimeout is CloudFormation's time (virtual with the fast clock); max_wait is real.
+        self.clock: Clock = clock or SystemClock()
 
     def function_for(
         self, service_token: object, logical_id: str, resource_type: str = RESOURCE_TYPE
@@ -156,7 +160,7 @@ class CustomResourceCalls:
         seen = len(self.recorder.for_request(request_id))
         started = time.monotonic()
         self.emulator.invoke_async(function, json.dumps(event).encode(), source="cloudformation")
-        recorded, why = self._await(request_id, wait, seen)
+        recorded, why = self._await(request_id, timeout, seen)
         operation.elapsed = time.monotonic() - started
         if why is _WaitEnd.LOST:
             raise StateLostError(
@@ -185,18 +189,23 @@ class CustomResourceCalls:
         return operation
 
     def _await(
-        self, request_id: str, wait: float, seen: int
+        self, request_id: str, timeout: float, seen: int
     ) -> tuple[RecordedResponse | None, _WaitEnd]:
-        deadline = time.monotonic() + wait
+        clock = self.clock
+        deadline = clock.now() + timeout
+        real_deadline = time.monotonic() + (self.max_wait if self.max_wait is not None else timeout)
         idle_since: float | None = None
         while True:
             if self.cancelled.is_set():
                 return None, _WaitEnd.CANCELLED
             if not self.lock.intact():
                 return None, _WaitEnd.LOST
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            remaining = real_deadline - time.monotonic()
+            left = deadline - clock.now()
+            if remaining <= 0 or left <= 0:
                 return None, _WaitEnd.TIMEOUT
+            if not clock.fast:
+                remaining = min(remaining, left)
             recorded = self.recorder.wait_for(request_id, min(remaining, 0.2), skip=seen)
             if recorded is not None:
                 return recorded, _WaitEnd.ANSWERED

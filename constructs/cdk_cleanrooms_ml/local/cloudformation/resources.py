@@ -15,6 +15,7 @@ from .assembly import LAMBDA_FUNCTION, StackTemplate, is_custom_resource
 from .exceptions import TemplateError
 from .intrinsics import ResolveContext, Resolver, stringify
 from .stacks import StackState
+from .wait_conditions import WAIT_CONDITION, wait_condition_data
 
 _NAME_PROPERTIES: Final = ("FunctionName", "RoleName", "LogGroupName", "PolicyName")
 
@@ -96,6 +97,8 @@ class StackResources:
                     f"key in object {resource.physical_id}"
                 )
             return resource.data[attribute]
+        if kind == WAIT_CONDITION:
+            return wait_condition_data(self.state.resources.get(logical_id), logical_id, attribute)
         name = self.physical(logical_id)
         if attribute == "Arn":
             return self._arn(kind, logical_id, name)

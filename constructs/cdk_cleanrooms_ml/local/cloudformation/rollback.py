@@ -1,8 +1,8 @@
 """Undoing a failed deployment, as CloudFormation rolls a stack back.
 
-A failed Create deletes what the run made (the failed resource included); a failed Update sends
-each updated resource an Update back to its old properties. A replaced resource's old one was
-never touched, so only the new one goes.
+A failed Create deletes what the run made (the failed resource included), unless its
+DeletionPolicy is Retain; a failed Update sends each updated resource an Update back to its old
+properties. A replaced resource's old one was never touched, so only the new one goes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .journal import Change, Journal
+from .policies import Removal
 from .protocol import SUCCESS, Operation
 from .results import StackResult
 from .stacks import ResourceState, StackState
@@ -66,7 +67,7 @@ def _undo(
     if current is None:
         return None
     if change.made_something:
-        return driver.delete_resource(state, current)
+        return driver.delete_resource(state, current, Removal.ROLLED_BACK)
     if old is None:
         return None
     back = ResourceState(logical_id, old.type, old.physical_id, old.properties, label=old.label)

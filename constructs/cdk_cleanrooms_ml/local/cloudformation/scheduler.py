@@ -49,7 +49,8 @@ class Scheduler:
                     step = self._running.pop(future)
                     operation = future.result()  # StateLostError propagates from here
                     self.in_flight.pop(step.logical_id, None)
-                    operations.append(operation)
+                    if step.record:
+                        operations.append(operation)
                     try:
                         step.finish(operation, journal)
                     except ResourceFailedError as error:

@@ -15,6 +15,9 @@ class ResourceState:
     data: dict[str, Any] = field(default_factory=dict)
     # The construct path without the stack (from aws:cdk:path), for people to read.
     label: str = ""
+    # As the template last deployed says (see .policies); "" (older state files) means Delete.
+    deletion_policy: str = ""
+    update_replace_policy: str = ""
 
 
 @dataclass

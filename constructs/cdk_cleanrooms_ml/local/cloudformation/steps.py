@@ -8,7 +8,7 @@ ServiceToken reaches them. What each call changed goes into the deployment's jou
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..awslambda.runtime import LocalFunction
@@ -22,10 +22,12 @@ from .assembly import (
 from .exceptions import ResourceFailedError, TemplateError
 from .intrinsics import stringify
 from .journal import Change, Journal, JournalEntry
+from .policies import deletion_policy, update_replace_policy
 from .progress import ProgressEvent
 from .protocol import SUCCESS, Operation
 from .resources import StackResources, simulated_name
 from .stacks import ResourceState, StackState
+from .wait_conditions import WAIT_TYPES, WaitConditions
 
 if TYPE_CHECKING:
     from .driver import LocalCloudFormation
@@ -35,13 +37,15 @@ if TYPE_CHECKING:
 class Step:
     """A custom resource's operation: ``call`` runs in a worker, ``finish`` in the main thread.
 
-    ``resource`` is how a Delete would address it while the call runs.
+    ``resource`` is how a Delete would address it while the call runs. A wait condition's wait
+    is a step too; ``record`` False keeps it out of the operations sent to handlers.
     """
 
     logical_id: str
     resource: ResourceState
     call: Callable[[], Operation]
     finish: Callable[[Operation, Journal], None]
+    record: bool = True
 
 
 class StepPlanner:
@@ -61,6 +65,7 @@ class StepPlanner:
         self.state = resources.state
         # Functions of this stack that cannot run locally, and why.
         self.function_errors: dict[str, str] = {}
+        self.waits = WaitConditions(driver, stack, prev, resources)
 
     def prepare(self, logical_id: str) -> Step | None:
         """Deploy ``logical_id`` now, or return the step that runs its handler."""
@@ -68,6 +73,8 @@ class StepPlanner:
         if not self.resources.resolver.resource_enabled(logical_id):
             return None
         kind = str(self.stack.resources[logical_id].get("Type"))
+        if kind in WAIT_TYPES:
+            return self.waits.prepare(logical_id, kind)
         if not is_custom_resource(kind):
             state.resources[logical_id] = ResourceState(
                 logical_id, kind, self.resources.physical(logical_id)
@@ -80,11 +87,27 @@ class StepPlanner:
             old = None
         properties = self._properties(logical_id)
         label = construct_label(self.stack, logical_id)
+        definition = self.stack.resources[logical_id]
+        # Kept with the resource: a stack deletion has no template to read them from.
+        new = ResourceState(
+            logical_id,
+            kind,
+            "",
+            properties,
+            label=label,
+            deletion_policy=deletion_policy(definition, logical_id),
+            update_replace_policy=update_replace_policy(definition, logical_id),
+        )
         if old is not None and old.properties == properties:
-            state.resources[logical_id] = old
+            # A changed policy needs no handler call, only CloudFormation's record.
+            state.resources[logical_id] = replace(
+                old,
+                deletion_policy=new.deletion_policy,
+                update_replace_policy=new.update_replace_policy,
+            )
             return None
         if old is None:
-            return self._create(ResourceState(logical_id, kind, "", properties, label=label))
+            return self._create(new)
         if old.properties.get("ServiceToken") != properties.get("ServiceToken"):
             reason = "Modifying service token is not allowed."
             self.driver.progress.report(
@@ -93,18 +116,16 @@ class StepPlanner:
                 )
             )
             raise ResourceFailedError(logical_id, reason)
-        updated = ResourceState(logical_id, kind, old.physical_id, properties, label=label)
-        return self._update(updated, old)
+        return self._update(replace(new, physical_id=old.physical_id), old)
 
     def _create(self, resource: ResourceState) -> Step:
         state = self.state
         # Until the handler answers, the id a Delete would carry is a generated one.
-        pending = ResourceState(
-            resource.logical_id,
-            resource.type,
-            simulated_name(self.stack.name, resource.logical_id, state.stack_id, limit=128),
-            resource.properties,
-            label=resource.label,
+        pending = replace(
+            resource,
+            physical_id=simulated_name(
+                self.stack.name, resource.logical_id, state.stack_id, limit=128
+            ),
         )
         return Step(
             resource.logical_id,
@@ -144,13 +165,8 @@ class StepPlanner:
                 failed = Change.CREATE_FAILED if old is None else Change.UPDATE_FAILED
                 journal.append(JournalEntry(logical_id, failed, old))
             raise ResourceFailedError(logical_id, operation.reason)
-        state.resources[logical_id] = ResourceState(
-            logical_id,
-            resource.type,
-            operation.physical_id,
-            resource.properties,
-            operation.data,
-            resource.label,
+        state.resources[logical_id] = replace(
+            resource, physical_id=operation.physical_id, data=operation.data
         )
         if old is None:
             change = Change.CREATED

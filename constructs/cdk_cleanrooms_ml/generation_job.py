@@ -1,0 +1,357 @@
+"""``AudienceGenerationJob``: a Clean Rooms ML audience generation job as a resource."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import jsii
+from aws_cdk import (
+    CfnResource,
+    Duration,
+    IStableAnyProducer,
+    ITaggable,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+    TagManager,
+    TagType,
+    Token,
+)
+from constructs import Construct, IValidation
+
+from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml.audience_export import (
+    DEFAULT_TIMEOUT_SECONDS,
+    AudienceExport,
+    checked_timeout_seconds,
+)
+from cdk_cleanrooms_ml.audience_size import AudienceSize
+from cdk_cleanrooms_ml.long_wait import CompletionWait, decide_wait, required_wait
+from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
+from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
+from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE
+from cdk_cleanrooms_ml.seed_audience import SeedAudience
+from cdk_cleanrooms_ml.tokens import is_token
+
+__all__ = ["GENERATION_JOB_RESOURCE_TYPE", "AudienceGenerationJob"]
+
+ATTR_JOB_ARN: Final = "AudienceGenerationJobArn"
+ATTR_NAME: Final = "Name"
+ATTR_STATUS: Final = "Status"
+ATTR_OFFERED_SIZES: Final = "OfferedSizes"
+ATTR_PROTECTED_QUERY: Final = "ProtectedQueryIdentifier"
+# What CloudFormation can do with the job when the resource leaves the stack.
+_REMOVAL_POLICIES: Final = (
+    RemovalPolicy.DESTROY,
+    RemovalPolicy.RETAIN,
+    RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+)
+
+
+def _concrete(value: object) -> bool:
+    return not is_token(value)
+
+
+@jsii.implements(ITaggable)
+class AudienceGenerationJob(Construct):
+    """Generates a lookalike audience from a seed with a configured audience model
+    (StartAudienceGenerationJob), and deletes the job with the resource.
+
+    Concrete property values are validated here (a ``ValidationError`` naming the prop and the
+    rule, before anything joins the tree); tokens are validated by the handler at deploy time.
+    Tags come from ``Tags.of(...)`` (this construct or any scope above it) and change in place;
+    any other change replaces the job. :meth:`export` exports an audience from it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        configured_audience_model_arn: str,
+        seed_audience: SeedAudience,
+        name: str | None = None,
+        description: str | None = None,
+        include_seed_in_output: bool = False,
+        collaboration_id: str | None = None,
+        wait_for_completion: bool | Duration = True,
+        timeout: Duration | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        provider: ICleanRoomsMlProvider | None = None,
+    ) -> None:
+        """
+        :param configured_audience_model_arn: the configured audience model that generates the
+            audience (``arn:<partition>:cleanrooms-ml:<region>:<account>:
+            configured-audience-model/<id>``).
+        :param seed_audience: ``SeedAudience.from_s3(uri, role=...)`` or
+            ``SeedAudience.from_sql(role=..., query=... | analysis_template_arn=..., ...)``.
+        :param name: the job's name (1-63 characters, unique in the account); default: derived
+            at deploy time from the stack name, the resource's logical id and a hash of the
+            settings (changing one replaces the job); read it from :attr:`job_name`. A given
+            name cannot be replaced in place: changing a setting then fails the update.
+        :param description: the job's description (0-255 characters); default: none.
+        :param include_seed_in_output: put the seed's users in the generated audience too;
+            default ``False``.
+        :param collaboration_id: the collaboration the job runs in (a lower-case UUID), for a
+            SQL seed or a configured audience model of another member; default: none.
+        :param wait_for_completion: complete the resource only when the job is ACTIVE
+            (default); ``False`` completes right after the job is started. A ``Duration`` of
+            at most 1 hour is ``True`` with that ``timeout``; one over 1 hour, at most 12 hours,
+            waits through an ``AWS::CloudFormation::WaitCondition`` with that Timeout: the
+            resource completes once the job is started, and its dependents (those reading
+            :attr:`job_arn`, e.g. :meth:`export`) wait until the job is ACTIVE; the stack fails
+            with the service's reason if the job fails, or when the Duration runs out.
+        :param timeout: how long CloudFormation and the handler wait (1 second to 1 hour);
+            default: 1 hour. With a wait beyond 1 hour, it bounds only the job's start.
+        :param removal_policy: ``DESTROY`` (default) deletes the job, and its data, with the
+            resource; ``RETAIN`` keeps it (CloudFormation then sends no Delete);
+            ``RETAIN_ON_UPDATE_OR_DELETE`` keeps it but for a failed create.
+        :param provider: as for ``AudienceExport``: default the stack's own provider, which
+            is granted this job's model and seed role; an imported provider must allow them.
+        """
+        # Checked before anything joins the construct tree: a rejected job leaves no trace.
+        if not isinstance(seed_audience, SeedAudience):
+            raise TypeError(
+                "seed_audience: use SeedAudience.from_s3(...) or SeedAudience.from_sql(...)"
+            )
+        model_arn = _check_strings(
+            configured_audience_model_arn, name, description, collaboration_id
+        )
+        include_seed_in_output = rules.parse_bool(include_seed_in_output, "include_seed_in_output")
+        wait = decide_wait(wait_for_completion, timeout)
+        timeout_seconds = checked_timeout_seconds(wait.timeout)
+        if removal_policy not in _REMOVAL_POLICIES:
+            raise rules.ValidationError(
+                "removal_policy",
+                f"{removal_policy} is not supported: a generation job has no snapshot; use"
+                " RemovalPolicy.DESTROY (the default) or RemovalPolicy.RETAIN",
+            )
+        if provider is not None and not isinstance(provider, ICleanRoomsMlProvider):
+            raise TypeError(
+                "provider: must be an ICleanRoomsMlProvider (a CleanRoomsMlProvider, or"
+                " CleanRoomsMlProvider.from_service_token(...))"
+            )
+        super().__init__(scope, construct_id)
+
+        self.configured_audience_model_arn = model_arn
+        self.seed_audience = seed_audience
+        self.description = description
+        self.include_seed_in_output = include_seed_in_output
+        self.collaboration_id = collaboration_id
+        # As given for a wait beyond 1 hour; else the bool it comes to.
+        self.wait_for_completion: bool | Duration = (
+            wait_for_completion if wait.long_wait_seconds is not None else wait.wait
+        )
+        self.timeout = wait.timeout or Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
+        self.removal_policy = removal_policy
+        self._tags = TagManager(
+            TagType.KEY_VALUE, GENERATION_JOB_RESOURCE_TYPE, None, tag_property_name=rules.KEY_TAGS
+        )
+        self.provider: ICleanRoomsMlProvider = provider or CleanRoomsMlProvider.of(scope)
+        # Tagging always: tags come from Tags.of() at synth, and removing them later needs
+        # UntagResource while the policy is updated before the job.
+        grant = self.provider.grant_audience_generation_job(
+            configured_audience_model_arn=model_arn,
+            seed_role_arn=seed_audience.role_arn,
+            tagging=True,
+        )
+
+        # Defaults are left out (the handler applies the same ones), as for exports.
+        properties: dict[str, Any] = {
+            rules.KEY_SERVICE_TOKEN: self.provider.service_token,
+            rules.KEY_MODEL_ARN: model_arn,
+            rules.KEY_SEED: seed_audience.to_properties(),
+        }
+        optional = {
+            rules.KEY_INCLUDE_SEED: True if include_seed_in_output else None,
+            rules.KEY_COLLABORATION_ID: collaboration_id,
+            rules.KEY_NAME: name,
+            rules.KEY_DESCRIPTION: description,
+            # Rendered at synth, after Tags.of() has applied its tags; omitted when none.
+            rules.KEY_TAGS: Lazy.any(_RenderedTags(self._tags), omit_empty_array=True),
+            rules.KEY_WAIT: None if wait.wait or wait.long_wait_seconds else False,
+            rules.KEY_TIMEOUT: _service_timeout(timeout_seconds),
+        }
+        properties.update({key: value for key, value in optional.items() if value is not None})
+
+        self.resource = CfnResource(
+            self, "Resource", type=GENERATION_JOB_RESOURCE_TYPE, properties=properties
+        )
+        if removal_policy != RemovalPolicy.DESTROY:
+            # DeletionPolicy and UpdateReplacePolicy: CloudFormation then never asks to delete.
+            self.resource.apply_removal_policy(removal_policy)
+        self.provider.bind_resource(self.resource)
+        self.completion_wait: CompletionWait | None = None
+        if wait.long_wait_seconds is not None:
+            # What the handler hashes into a derived name: a change of it replaces the job.
+            unchanging = (rules.KEY_SERVICE_TOKEN, rules.KEY_TAGS, rules.KEY_TIMEOUT)
+            self.completion_wait = CompletionWait(
+                self,
+                "CompletionWait",
+                resource=self.resource,
+                seconds=wait.long_wait_seconds,
+                replacement_properties={
+                    key: value for key, value in properties.items() if key not in unchanging
+                },
+            )
+        for dependency in grant.depends_on:
+            self.resource.node.add_dependency(dependency)
+        role = seed_audience.role_construct
+        if role is not None and Stack.of(role) is Stack.of(self):
+            # Start checks the seed role's permissions: wait for its policies in this stack.
+            self.resource.node.add_dependency(role)
+        self.node.add_validation(_TagsAreValid(self._tags))
+
+    @property
+    def tags(self) -> TagManager:
+        """The job's tags (``ITaggable``): set them with ``Tags.of(job).add(key, value)``."""
+        return self._tags
+
+    # --- attributes ---------------------------------------------------------------------------
+
+    @property
+    def job_arn(self) -> str:
+        """The job's ARN (``Fn::GetAtt AudienceGenerationJobArn``; also its physical id).
+
+        With a wait beyond 1 hour, ``Fn::Select [0, [<that>, Ref <Wait>]]``: whatever reads it
+        waits for the WaitCondition, i.e. until the job is ACTIVE.
+        """
+        arn = Token.as_string(self.resource.get_att(ATTR_JOB_ARN))
+        if self.completion_wait is not None:
+            return self.completion_wait.after_completion(arn)
+        return arn
+
+    @property
+    def job_name(self) -> str:
+        """The job's name (``Fn::GetAtt Name``): as given, or derived at deploy time."""
+        return Token.as_string(self.resource.get_att(ATTR_NAME))
+
+    @property
+    def status(self) -> str:
+        """The job's status when the resource completed (``Fn::GetAtt Status``)."""
+        return Token.as_string(self.resource.get_att(ATTR_STATUS))
+
+    @property
+    def offered_sizes(self) -> str:
+        """The audience sizes the model owner shares metrics for (``Fn::GetAtt OfferedSizes``),
+        e.g. ``ABSOLUTE:10000,PERCENTAGE:20``, sorted; empty when no metrics are shared.
+
+        They are known once the job is ACTIVE: with ``wait_for_completion=False`` asking for
+        them is an error at synth, and with a wait beyond 1 hour too (read
+        :attr:`completion_data` then).
+        """
+        if self.completion_wait is not None:
+            raise rules.ValidationError(
+                "offered_sizes",
+                f"{self.node.path} waits beyond 1 hour, so the resource completes before the "
+                "job has metrics; read completion_data instead (the job's final attributes)",
+            )
+        if not self.wait_for_completion:
+            raise rules.ValidationError(
+                "offered_sizes",
+                f"{self.node.path} has wait_for_completion=False, so it completes before the "
+                "job has metrics; set wait_for_completion=True to read them",
+            )
+        return Token.as_string(self.resource.get_att(ATTR_OFFERED_SIZES))
+
+    @property
+    def completion_data(self) -> str:
+        """What the provider signalled when the job became ACTIVE, for a wait beyond 1 hour
+        (``Fn::GetAtt <Wait>.Data``): a JSON object string ``{"<job name>": "<JSON of the
+        job's final attributes>"}``, e.g. its ``OfferedSizes``.
+
+        Without such a wait there is no WaitCondition: asking for it is an error at synth.
+        """
+        return required_wait(self.completion_wait, self.node.path).completion_data
+
+    @property
+    def protected_query_identifier(self) -> str:
+        """The protected query of a SQL seed (``Fn::GetAtt ProtectedQueryIdentifier``); empty
+        when there is none."""
+        return Token.as_string(self.resource.get_att(ATTR_PROTECTED_QUERY))
+
+    def export(
+        self,
+        construct_id: str,
+        *,
+        audience_size: AudienceSize,
+        name: str | None = None,
+        description: str | None = None,
+        wait_for_completion: bool | Duration = True,
+        timeout: Duration | None = None,
+    ) -> AudienceExport:
+        """An ``AudienceExport`` of this job (a child construct), through the job's provider.
+
+        It depends on the job (its ``AudienceGenerationJobArn`` is the job's ``Fn::GetAtt``),
+        so a stack deletion removes the export before the job; when the job waits beyond
+        1 hour, on its WaitCondition too, so the export starts once the job is ACTIVE.
+        ``wait_for_completion`` and ``timeout`` are as for ``AudienceExport``.
+        """
+        return AudienceExport(
+            self,
+            construct_id,
+            audience_generation_job_arn=self.job_arn,
+            audience_size=audience_size,
+            name=name,
+            description=description,
+            wait_for_completion=wait_for_completion,
+            timeout=timeout,
+            provider=self.provider,
+        )
+
+
+def _check_strings(
+    model_arn: object, name: str | None, description: str | None, collaboration_id: str | None
+) -> str:
+    """The model ARN, once it and the other string props pass their rules (when concrete)."""
+    arn = rules.parse_str(model_arn, "configured_audience_model_arn")
+    if _concrete(arn):
+        rules.check_configured_audience_model_arn(arn)
+    if name is not None and _concrete(rules.parse_str(name, "name")):
+        rules.check_name(name)
+    if description is not None and _concrete(rules.parse_str(description, "description")):
+        rules.check_description(description)
+    if collaboration_id is not None and _concrete(
+        rules.parse_str(collaboration_id, "collaboration_id")
+    ):
+        rules.check_collaboration_id(collaboration_id)
+    return arn
+
+
+def _service_timeout(seconds: int | float) -> str | None:
+    """The ServiceTimeout property (a string, as CloudFormation sends it); None for 1 hour."""
+    if is_token(seconds):
+        return Token.as_string(seconds)
+    return None if seconds == DEFAULT_TIMEOUT_SECONDS else str(seconds)
+
+
+@jsii.implements(IStableAnyProducer)
+class _RenderedTags:
+    """The ``Tags`` property: ``[{Key, Value}]`` sorted by key, or nothing."""
+
+    def __init__(self, tags: TagManager) -> None:
+        self._tags = tags
+
+    def produce(self) -> Any:
+        return self._tags.render_tags()
+
+
+@jsii.implements(IValidation)
+class _TagsAreValid:
+    """The service's tag rules on concrete tags, at synth (when ``Tags.of()`` has run)."""
+
+    def __init__(self, tags: TagManager) -> None:
+        self._tags = tags
+
+    def validate(self) -> list[str]:
+        # A token's length is known at deploy time only (the handler checks it then).
+        concrete = {
+            key: value if _concrete(value) else ""
+            for key, value in self._tags.tag_values().items()
+            if _concrete(key)
+        }
+        try:
+            rules.check_tags(concrete)
+        except rules.ValidationError as error:
+            return [str(error)]
+        return []

@@ -1,0 +1,236 @@
+"""The seed of an audience generation job: an S3 file or a protected SQL query, and its role."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml.tokens import is_token
+
+_FIELD = "seed_audience"
+
+
+class WorkerType(enum.StrEnum):
+    """The workers of a SQL seed's protected query (the service's ``WorkerComputeType``)."""
+
+    CR_1X = "CR.1X"
+    CR_4X = "CR.4X"
+    CR_8X = "CR.8X"
+
+
+def _concrete(value: object) -> bool:
+    return not is_token(value)
+
+
+@dataclass(frozen=True)
+class SeedCompute:
+    """The workers that run a SQL seed's query; a field left None is the service's default.
+
+    ``worker_type`` is a :class:`WorkerType` (or its string, or a string token); ``workers``
+    2 to 1,024 (or a number token); ``spark_properties`` the Spark settings of the workers (at
+    most 50; keys 1-200 characters, values at most 500). Concrete values are checked here.
+    """
+
+    worker_type: WorkerType | str | None = None
+    workers: int | float | None = None
+    spark_properties: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        field = f"{_FIELD}.compute"
+        if self.worker_type is not None and _concrete(self.worker_type):
+            raw = rules.parse_str(self.worker_type, f"{field}.worker_type")
+            checked = rules.check_worker_type(raw, f"{field}.worker_type")
+            object.__setattr__(self, "worker_type", WorkerType(checked))
+        if self.workers is not None and _concrete(self.workers):
+            number = rules.parse_int(self.workers, f"{field}.workers")
+            object.__setattr__(
+                self, "workers", rules.check_worker_number(number, f"{field}.workers")
+            )
+        if self.spark_properties is not None:
+            spark = _string_map(self.spark_properties, f"{field}.spark_properties")
+            # A token value's length is known at deploy time only: checked as empty here.
+            rules.check_spark_properties(
+                {key: value if _concrete(value) else "" for key, value in spark.items()},
+                f"{field}.spark_properties",
+            )
+            object.__setattr__(self, "spark_properties", dict(spark))
+
+    def to_properties(self) -> dict[str, Any]:
+        """The ``SqlComputeConfiguration`` property (``Worker``: ``Type``, ``Number``,
+        ``Properties.Spark``), without what is left to the service."""
+        worker: dict[str, Any] = {}
+        if self.worker_type is not None:
+            worker_type = self.worker_type
+            worker[rules.KEY_WORKER_TYPE] = (
+                worker_type.value if isinstance(worker_type, WorkerType) else worker_type
+            )
+        if self.workers is not None:
+            worker[rules.KEY_WORKER_NUMBER] = self.workers
+        if self.spark_properties is not None:
+            worker[rules.KEY_WORKER_PROPERTIES] = {rules.KEY_SPARK: dict(self.spark_properties)}
+        return {rules.KEY_WORKER: worker}
+
+
+@dataclass(frozen=True)
+class SeedAudience:
+    """Where a generation job's seed comes from, and the role Clean Rooms ML reads it with.
+
+    Build it with :meth:`from_s3` or :meth:`from_sql`. ``role`` is an ``iam.IRole`` (the
+    provider may then pass exactly that role) or a role ARN (a string or a token); the role
+    must trust ``cleanrooms-ml.amazonaws.com`` and may read the seed. Concrete values are
+    checked when the seed is made (``seed_audience.<field>`` errors); tokens by the handler.
+    """
+
+    role: iam.IRole | str
+    s3_uri: str | None = None
+    query: str | None = None
+    analysis_template_arn: str | None = None
+    parameters: Mapping[str, str] | None = None
+    compute: SeedCompute | None = None
+
+    def __post_init__(self) -> None:
+        role_arn = _role_arn(self.role)
+        if _concrete(role_arn):
+            rules.check_role_arn(role_arn, f"{_FIELD}.role")
+        # Without a URI it is a SQL seed, whose own rule says what it lacks.
+        sql = self.s3_uri is None or any(
+            value is not None for value in (self.query, self.analysis_template_arn, self.parameters)
+        )
+        rules.check_seed_source(
+            has_data_source=self.s3_uri is not None,
+            has_sql=sql,
+            has_compute=self.compute is not None,
+            field=_FIELD,
+            compute_field=f"{_FIELD}.compute",
+        )
+        if self.s3_uri is not None:
+            uri = rules.parse_str(self.s3_uri, f"{_FIELD}.uri")
+            if _concrete(uri):
+                rules.check_s3_uri(uri, f"{_FIELD}.uri")
+            return
+        self._check_sql()
+
+    def _check_sql(self) -> None:
+        query_field = f"{_FIELD}.query"
+        template_field = f"{_FIELD}.analysis_template_arn"
+        parameters_field = f"{_FIELD}.parameters"
+        rules.check_sql_combination(
+            has_query=self.query is not None,
+            has_template=self.analysis_template_arn is not None,
+            has_parameters=self.parameters is not None,
+            field=_FIELD,
+            query_field=query_field,
+            template_field=template_field,
+            parameters_field=parameters_field,
+        )
+        # The SQL values are sensitive in the service model: no rule echoes them.
+        if self.query is not None:
+            query = _secret_str(self.query, query_field)
+            if _concrete(query):
+                rules.check_query_string(query, query_field)
+        if self.analysis_template_arn is not None:
+            template = _secret_str(self.analysis_template_arn, template_field)
+            if _concrete(template):
+                rules.check_analysis_template_arn(template, template_field)
+        if self.parameters is not None:
+            parameters = _string_map(self.parameters, parameters_field, secret=True)
+            rules.check_parameters(
+                {key: value if _concrete(value) else "" for key, value in parameters.items()},
+                parameters_field,
+            )
+            object.__setattr__(self, "parameters", dict(parameters))
+        if self.compute is not None and not isinstance(self.compute, SeedCompute):
+            raise TypeError(f"{_FIELD}.compute: use SeedCompute(...)")
+
+    @staticmethod
+    def from_s3(uri: str, *, role: iam.IRole | str) -> SeedAudience:
+        """A seed in S3: JSON lines of user ids (25 to 500,000), at ``s3://<bucket>/<key>``."""
+        return SeedAudience(role=role, s3_uri=uri)
+
+    @staticmethod
+    def from_sql(
+        *,
+        role: iam.IRole | str,
+        query: str | None = None,
+        analysis_template_arn: str | None = None,
+        parameters: Mapping[str, str] | None = None,
+        compute: SeedCompute | None = None,
+    ) -> SeedAudience:
+        """A seed selected by a protected query of the collaboration: exactly one of ``query``
+        (1 to 500,000 characters) and ``analysis_template_arn``; ``parameters`` fill the
+        template's parameters (names of 0-9, a-z, A-Z and _); ``compute`` sizes its workers."""
+        return SeedAudience(
+            role=role,
+            query=query,
+            analysis_template_arn=analysis_template_arn,
+            parameters=parameters,
+            compute=compute,
+        )
+
+    @property
+    def role_arn(self) -> str:
+        """The seed role's ARN (a token for a role of this app)."""
+        return _role_arn(self.role)
+
+    @property
+    def role_construct(self) -> IConstruct | None:
+        """The role as a construct, when given one (a job waits for its policies)."""
+        return None if isinstance(self.role, str) else self.role
+
+    def to_properties(self) -> dict[str, Any]:
+        """The ``SeedAudience`` property (``RoleArn`` and ``DataSource`` or ``SqlParameters``
+        and maybe ``SqlComputeConfiguration``)."""
+        seed: dict[str, Any] = {rules.KEY_ROLE_ARN: self.role_arn}
+        if self.s3_uri is not None:
+            seed[rules.KEY_DATA_SOURCE] = {rules.KEY_S3_URI: self.s3_uri}
+            return seed
+        sql: dict[str, Any] = {}
+        if self.query is not None:
+            sql[rules.KEY_QUERY] = self.query
+        if self.analysis_template_arn is not None:
+            sql[rules.KEY_TEMPLATE_ARN] = self.analysis_template_arn
+        if self.parameters is not None:
+            sql[rules.KEY_PARAMETERS] = dict(self.parameters)
+        seed[rules.KEY_SQL] = sql
+        if self.compute is not None:
+            seed[rules.KEY_COMPUTE] = self.compute.to_properties()
+        return seed
+
+
+def _role_arn(role: object) -> str:
+    """The ARN of an ``iam.IRole`` or the string given; jsii interfaces take no isinstance."""
+    if isinstance(role, str):
+        return role
+    arn = getattr(role, "role_arn", None)
+    if not isinstance(arn, str) or not hasattr(role, "node"):
+        raise TypeError(f"{_FIELD}.role: must be an iam.IRole or a role ARN string")
+    return arn
+
+
+def _secret_str(raw: object, field: str) -> str:
+    if not isinstance(raw, str):
+        raise rules.ValidationError(field, f"a {type(raw).__name__} is not a string")
+    return raw
+
+
+def _string_map(raw: object, field: str, *, secret: bool = False) -> dict[str, str]:
+    """A mapping of names to strings; a ``ValidationError`` names the first bad entry."""
+    if not isinstance(raw, Mapping):
+        raise rules.ValidationError(
+            field, f"a {type(raw).__name__} is not a mapping of names to strings"
+        )
+    checked: dict[str, str] = {}
+    for key, value in raw.items():
+        if not isinstance(key, str):
+            raise rules.ValidationError(field, f"a {type(key).__name__} name is not a string")
+        if not isinstance(value, str):
+            shown = "" if secret else f" {value!r}"
+            raise rules.ValidationError(f"{field}.{key[:40]}", f"the value{shown} is not a string")
+        checked[key] = value
+    return checked

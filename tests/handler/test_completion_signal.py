@@ -1,0 +1,225 @@
+"""Waiting beyond one hour: the resource answers once started, and a chain of poller
+invocations signals its WaitCondition (SUCCESS, FAILURE with the reason), or stops by itself."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from cdk_cleanrooms_ml._handler import rules
+from tests.handler.generation_support import START_JOB, job_event, job_properties, serve_jobs
+from tests.handler.local_cleanroomsml import serve_cleanroomsml
+from tests.handler.response_url import cloudformation
+from tests.handler.services import Services
+from tests.handler.support import Invocation, cfn_event, invoke_handler, properties
+
+HOUR = 3600.0
+TWELVE_HOURS = 43_200
+
+
+def signalled(url: str, timeout_s: int = TWELVE_HOURS) -> dict[str, str]:
+    return {rules.KEY_SIGNAL_URL: url, rules.KEY_SIGNAL_TIMEOUT: str(timeout_s)}
+
+
+def run_poller(services: Services, event: dict[str, Any], limit: int = 200) -> list[Invocation]:
+    """Every invocation of the poller chain that ``event`` (a Create's hand-over) starts."""
+    runs = []
+    for _ in range(limit):
+        services.expect_invoke()  # the slot for a hand-over, if this invocation makes one
+        run = invoke_handler(event, services=services, remaining_ms=900_000)
+        runs.append(run)
+        # A poller never answers CloudFormation again: only the Create's answer is recorded.
+        assert run.responses_sent == 1
+        if "Invoke" not in run.operations:
+            services.discard_pending_invokes()
+            return runs
+        event = run.continuation_event()
+    raise AssertionError(f"the poller was still running after {limit} invocations")
+
+
+def signals(url: str) -> list[dict[str, Any]]:
+    return [json.loads(body) for body in cloudformation().bodies_for(url)]
+
+
+def create_with_signal(
+    services: Services, props: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Create's answer and the poller's first event."""
+    services.expect_invoke()
+    first = invoke_handler(job_event("Create", props), services=services)
+    assert first.response is not None
+    assert first.response["Status"] == "SUCCESS", first.response["Reason"]
+    return first.response, first.continuation_event()
+
+
+def test_a_three_hour_job_completes_the_resource_at_once_and_signals_when_active(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    jobs = serve_jobs(services, create_s=3 * HOUR)
+    url = cloudformation().new_url()
+    started = services.clock.now()
+
+    answer, poller = create_with_signal(services, job_properties(**signalled(url)))
+
+    assert answer["Data"]["Status"] == "CREATE_PENDING"
+    assert services.clock.now() - started < 60  # answered once started, not after 3 hours
+    assert poller["AudienceExportContinuation"]["Phase"] == "signal"
+    assert signals(url) == []
+    runs = run_poller(services, poller)
+    [signal] = signals(url)
+    assert signal["Status"] == "SUCCESS"
+    assert signal["UniqueId"] == "q4-lookalikes"
+    data = json.loads(signal["Data"])
+    assert data["Status"] == "ACTIVE"
+    assert data["OfferedSizes"] == "ABSOLUTE:10000,PERCENTAGE:20"
+    assert services.clock.now() - started >= 3 * HOUR
+    # Bounded Lambda use: each invocation waits about 14 minutes, so ~4-5 per hour waited.
+    assert len(runs) <= 5 * 3 + 1
+    assert jobs.starts() == 1
+    # The presigned URLs are secrets: neither they nor their signatures reach the log.
+    secret = url.split("X-Amz-Signature=")[1]
+    assert secret not in caplog.text
+    assert url not in caplog.text
+
+
+def test_create_failed_at_hour_two_signals_failure_with_the_reason_and_stops(
+    services: Services,
+) -> None:
+    jobs = serve_jobs(services, create_s=2 * HOUR)
+    jobs.endpoint.faults.fail_generation_job(status_code="SEED_TOO_SMALL", message="25 ids needed")
+    url = cloudformation().new_url()
+
+    _, poller = create_with_signal(services, job_properties(**signalled(url)))
+    runs = run_poller(services, poller)
+
+    [signal] = signals(url)
+    assert signal["Status"] == "FAILURE"
+    assert "CREATE_FAILED (SEED_TOO_SMALL: 25 ids needed)" in signal["Reason"]
+    assert "Invoke" not in runs[-1].operations  # stopped: nothing left running
+
+
+def test_a_deleted_job_stops_the_poller_within_one_poll(services: Services) -> None:
+    jobs = serve_jobs(services, create_s=5 * HOUR, delete_s=30.0)
+    url = cloudformation().new_url()
+    answer, poller = create_with_signal(services, job_properties(**signalled(url)))
+    # An hour in, the stack is deleted (or rolled back): its Delete deletes the job (made
+    # deletable here: a job still being created cannot be).
+    services.clock.advance(HOUR)
+    jobs.endpoint.faults.generation_job_in_progress(answer["PhysicalResourceId"], seconds=0.0)
+    deleted = invoke_handler(
+        job_event(
+            "Delete", job_properties(**signalled(url)), physical_id=answer["PhysicalResourceId"]
+        ),
+        services=services,
+        remaining_ms=900_000,
+    )
+    assert deleted.response is not None and deleted.response["Status"] == "SUCCESS"
+
+    runs = run_poller(services, poller)
+
+    assert len(runs) == 1  # its first look finds the job gone
+    assert signals(url) == []
+
+
+def test_past_the_deadline_the_poller_stops_and_the_condition_times_out(
+    services: Services,
+) -> None:
+    serve_jobs(services, create_s=5 * HOUR)
+    url = cloudformation().new_url()
+    started = services.clock.now()
+
+    _, poller = create_with_signal(services, job_properties(**signalled(url, 2 * 3600)))
+    run_poller(services, poller)
+
+    assert signals(url) == []
+    assert 2 * HOUR - 120 <= services.clock.now() - started <= 2 * HOUR + 60
+
+
+def test_an_export_of_a_long_job_signals_with_its_output_location(services: Services) -> None:
+    fake = serve_cleanroomsml(services, export_active_after_s=2 * HOUR)
+    url = cloudformation().new_url()
+    services.expect_invoke()
+    first = invoke_handler(cfn_event("Create", properties(**signalled(url))), services=services)
+    assert first.response is not None and first.response["Status"] == "SUCCESS"
+    assert first.response["Data"]["OutputLocation"] == ""
+
+    run_poller(services, first.continuation_event())
+
+    [signal] = signals(url)
+    assert signal["Status"] == "SUCCESS"
+    assert signal["UniqueId"] == "my-export"
+    assert json.loads(signal["Data"])["OutputLocation"].startswith("s3://")
+    assert fake.export_names() == ["my-export"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        ({rules.KEY_SIGNAL_URL: "https://example.com/x"}, rules.KEY_SIGNAL_TIMEOUT, "required"),
+        ({rules.KEY_SIGNAL_TIMEOUT: "7200"}, rules.KEY_SIGNAL_URL, "required"),
+        (
+            {
+                rules.KEY_SIGNAL_URL: "http://secret.example/x?sig=abc",
+                rules.KEY_SIGNAL_TIMEOUT: "7200",
+            },
+            rules.KEY_SIGNAL_URL,
+            "not an https URL",
+        ),
+        (
+            {rules.KEY_SIGNAL_URL: "https://secret.example/x", rules.KEY_SIGNAL_TIMEOUT: "43201"},
+            rules.KEY_SIGNAL_TIMEOUT,
+            "out of range",
+        ),
+        (
+            {
+                rules.KEY_SIGNAL_URL: "https://secret.example/x",
+                rules.KEY_SIGNAL_TIMEOUT: "7200",
+                rules.KEY_WAIT: "false",
+            },
+            rules.KEY_WAIT,
+            "contradicts",
+        ),
+    ],
+    ids=["no-timeout", "no-url", "http", "past-12-hours", "no-wait"],
+)
+def test_bad_signal_settings_fail_naming_the_field_and_never_echo_the_url(
+    services: Services, changes: dict[str, str], field: str, rule: str
+) -> None:
+    result = invoke_handler(job_event("Create", job_properties(**changes)), services=services)
+
+    assert result.response is not None
+    assert result.response["Status"] == "FAILED"
+    assert result.response["Reason"].startswith(f"{field}: ")
+    assert rule in result.response["Reason"]
+    assert "secret.example" not in result.response["Reason"]
+    assert START_JOB not in result.operations
+
+
+def test_an_update_to_a_new_handle_signals_it_and_one_to_the_same_handle_does_not(
+    services: Services,
+) -> None:
+    # A changed wait length replaces only the WaitCondition and its handle: the job stays.
+    serve_jobs(services, create_s=600.0)
+    old_url, new_url = cloudformation().new_url(), cloudformation().new_url()
+    old = job_properties(**signalled(old_url))
+    answer, poller = create_with_signal(services, old)
+    run_poller(services, poller)
+    arn = answer["PhysicalResourceId"]
+    assert [s["Status"] for s in signals(old_url)] == ["SUCCESS"]
+
+    same = invoke_handler(job_event("Update", old, physical_id=arn, old=old), services=services)
+    assert same.response is not None and same.response["Status"] == "SUCCESS"
+    assert "Invoke" not in same.operations  # signalled already: no poller
+
+    new = job_properties(**signalled(new_url, 7200))
+    services.expect_invoke()
+    moved = invoke_handler(job_event("Update", new, physical_id=arn, old=old), services=services)
+    assert moved.response is not None and moved.response["PhysicalResourceId"] == arn
+    run_poller(services, moved.continuation_event())
+    [signal] = signals(new_url)
+    assert signal["Status"] == "SUCCESS"
+    assert len(signals(old_url)) == 1
