@@ -31,7 +31,11 @@ def handler(event: dict[str, Any], context: Any) -> None:
     logger.info("event: %s", json.dumps(shown, default=str))
     if isinstance(event, Mapping) and completion.is_poll(event):
         # Answered already: this invocation only waits to signal the WaitCondition.
-        helper.redactor.watch(*signal_urls(event))
+        # Its hand-over payload (logged by botocore at DEBUG) carries both URLs.
+        response_url = event.get("ResponseURL")
+        helper.redactor.watch(
+            response_url if isinstance(response_url, str) else "", *signal_urls(event)
+        )
         _poll(event, context)
         return
     helper(event, context)
@@ -107,16 +111,17 @@ def _answer(event: dict[str, Any], context: Any, step: _Step) -> str:
 
 
 def _start_poller(event: Mapping[str, Any], context: Any, follow_up: lifecycle.Continue) -> None:
-    continuation.hand_over(
-        event,
-        context.invoked_function_arn,
-        follow_up.state,
-        clock=clock.current(),
-        until=follow_up.until,
-    )
+    _invoke_follow_up(event, context, follow_up.state, until=follow_up.until)
 
 
 def _hand_over(
+    event: Mapping[str, Any], context: Any, state: continuation.State, *, until: float
+) -> None:
+    _invoke_follow_up(event, context, state, until=until)
+    helper.defer()
+
+
+def _invoke_follow_up(
     event: Mapping[str, Any], context: Any, state: continuation.State, *, until: float
 ) -> None:
     try:
@@ -130,7 +135,6 @@ def _hand_over(
             # A started job must be answered under its ARN, or the rollback would orphan it.
             raise JobFailed(error, state.physical_id) from error
         raise
-    helper.defer()
 
 
 @helper.create

@@ -84,6 +84,8 @@ def test_a_three_hour_job_completes_the_resource_at_once_and_signals_when_active
     secret = url.split("X-Amz-Signature=")[1]
     assert secret not in caplog.text
     assert url not in caplog.text
+    # Nor the ResponseURL's, though every hand-over payload (logged at DEBUG) carries it.
+    assert "X-Amz-Signature=" not in caplog.text
 
 
 def test_create_failed_at_hour_two_signals_failure_with_the_reason_and_stops(
@@ -223,3 +225,24 @@ def test_an_update_to_a_new_handle_signals_it_and_one_to_the_same_handle_does_no
     [signal] = signals(new_url)
     assert signal["Status"] == "SUCCESS"
     assert len(signals(old_url)) == 1
+
+
+def test_a_poller_that_cannot_start_fails_the_create_under_the_jobs_arn(services: Services) -> None:
+    # Answering SUCCESS with nobody left to signal would leave the WaitCondition to time out;
+    # failing under the job's ARN lets the rollback delete the job.
+    jobs = serve_jobs(services, create_s=3 * HOUR)
+    services.lambda_stub.add_client_error(
+        "invoke", service_error_code="AccessDeniedException", http_status_code=403
+    )
+    url = cloudformation().new_url()
+
+    result = invoke_handler(
+        job_event("Create", job_properties(**signalled(url))), services=services
+    )
+
+    assert result.response is not None
+    assert result.response["Status"] == "FAILED"
+    assert "lambda:InvokeFunction" in result.response["Reason"]
+    [job] = jobs.jobs()
+    assert result.response["PhysicalResourceId"] == job["audienceGenerationJobArn"]
+    assert signals(url) == []
