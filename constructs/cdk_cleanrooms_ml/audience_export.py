@@ -126,16 +126,12 @@ class AudienceExport(Construct):
         self.provider.bind_resource(self.resource)
         self.completion_wait: CompletionWait | None = None
         if wait.long_wait_seconds is not None:
-            # What the handler hashes into a derived name: a change of it replaces the export.
-            unchanging = (rules.KEY_SERVICE_TOKEN, rules.KEY_TIMEOUT)
             self.completion_wait = CompletionWait(
                 self,
                 "CompletionWait",
                 resource=self.resource,
                 seconds=wait.long_wait_seconds,
-                replacement_properties={
-                    key: value for key, value in properties.items() if key not in unchanging
-                },
+                properties=properties,
             )
         # E.g. the policy that grants a job declared in this stack (kept out of the role's own).
         for dependency in grant.depends_on:

@@ -21,7 +21,8 @@ from aws_cdk import Names, Reference, Stack, Tokenization
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_cleanrooms_ml._handler.rules import ROLE_ARN_MAX, ValidationError
+from cdk_cleanrooms_ml._handler.rules import ROLE_ARN_MAX
+from cdk_cleanrooms_ml.job_grants import check_arn_patterns
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
     GENERATION_JOB_ACTIONS,
@@ -30,7 +31,7 @@ from cdk_cleanrooms_ml.provider_interface import (
     PASS_ROLE_ACTION,
     SEED_ROLE_SERVICE,
 )
-from cdk_cleanrooms_ml.tokens import has_string_token, is_token
+from cdk_cleanrooms_ml.tokens import is_token
 
 GENERATION_JOBS_POLICY_ID: Final = "GenerationJobsPolicy"
 STACK_JOB_EXPORTS_POLICY_ID: Final = "StackJobExportsPolicy"
@@ -80,36 +81,17 @@ def check_seed_role_patterns(
     """``patterns`` as a list if each is a role ARN (maybe with * or ? in the name) of
     ``partition`` when known; a ``ValidationError`` names the first bad item
     (``field[index]``) and the rule."""
-    if isinstance(patterns, str) or not isinstance(patterns, Sequence):
-        raise ValidationError(field, "must be a list of IAM role ARNs or ARN patterns")
-    if not patterns:
-        raise ValidationError(
-            field, "must name at least one role (leave it out to allow every role of the account)"
-        )
-    checked: list[str] = []
-    for index, pattern in enumerate(patterns):
-        where = f"{field}[{index}]"
-        if not isinstance(pattern, str):
-            raise ValidationError(where, f"must be a string, not {type(pattern).__name__}")
-        if has_string_token(pattern):
-            raise ValidationError(where, "must be written out: a token cannot be checked at synth")
-        if len(pattern) > ROLE_ARN_MAX:
-            raise ValidationError(
-                where, f"{len(pattern)} characters, at most {ROLE_ARN_MAX} allowed"
-            )
-        if not _SEED_ROLE_PATTERN.fullmatch(pattern):
-            raise ValidationError(
-                where, f"{pattern[:80]!r} is not an IAM role ARN pattern ({_SEED_ROLE_SHAPE})"
-            )
-        pattern_partition = pattern.split(":", 2)[1]
-        if partition is not None and pattern_partition != partition:
-            raise ValidationError(
-                where,
-                f"partition {pattern_partition!r}, but the provider is deployed in {partition!r}",
-            )
-        if pattern not in checked:
-            checked.append(pattern)
-    return checked
+    return check_arn_patterns(
+        patterns,
+        field,
+        partition,
+        pattern=_SEED_ROLE_PATTERN,
+        shape=_SEED_ROLE_SHAPE,
+        max_length=ROLE_ARN_MAX,
+        listing="IAM role ARNs or ARN patterns",
+        kind="an IAM role ARN pattern",
+        empty="must name at least one role (leave it out to allow every role of the account)",
+    )
 
 
 class _Resources:

@@ -183,16 +183,13 @@ class AudienceGenerationJob(Construct):
         self.provider.bind_resource(self.resource)
         self.completion_wait: CompletionWait | None = None
         if wait.long_wait_seconds is not None:
-            # What the handler hashes into a derived name: a change of it replaces the job.
-            unchanging = (rules.KEY_SERVICE_TOKEN, rules.KEY_TAGS, rules.KEY_TIMEOUT)
             self.completion_wait = CompletionWait(
                 self,
                 "CompletionWait",
                 resource=self.resource,
                 seconds=wait.long_wait_seconds,
-                replacement_properties={
-                    key: value for key, value in properties.items() if key not in unchanging
-                },
+                properties=properties,
+                changed_in_place=(rules.KEY_TAGS,),  # the handler tags the job in place
             )
         for dependency in grant.depends_on:
             self.resource.node.add_dependency(dependency)

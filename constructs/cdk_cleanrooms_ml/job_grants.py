@@ -90,42 +90,62 @@ def check_patterns(
 
     A ``ValidationError`` names the first bad item (``field[index]``) and the rule it breaks.
     """
+    return check_arn_patterns(
+        patterns,
+        field,
+        partition,
+        pattern=_PATTERN,
+        shape=_PATTERN_SHAPE,
+        max_length=JOB_ARN_MAX,
+        listing="audience generation job ARN patterns",
+        kind="an audience generation job ARN pattern",
+        empty="must name at least one pattern (leave it out to allow every job of the account)",
+        refuse_bare=True,
+    )
+
+
+def check_arn_patterns(
+    patterns: object,
+    field: str,
+    partition: str | None,
+    *,
+    pattern: re.Pattern[str],
+    shape: str,
+    max_length: int,
+    listing: str,
+    kind: str,
+    empty: str,
+    refuse_bare: bool = False,
+) -> list[str]:
+    """``patterns`` as a list, each once, if each is written out, at most ``max_length``
+    characters, matches ``pattern`` and is of ``partition`` (when known); else a
+    ``ValidationError`` naming the first bad item (``field[index]``) and the rule.
+    ``refuse_bare``: a bare ``*`` (or an empty string) is refused with its own message."""
     if isinstance(patterns, str) or not isinstance(patterns, Sequence):
-        raise ValidationError(field, "must be a list of audience generation job ARN patterns")
+        raise ValidationError(field, f"must be a list of {listing}")
     if not patterns:
-        raise ValidationError(
-            field, "must name at least one pattern (leave it out to allow every job of the account)"
-        )
+        raise ValidationError(field, empty)
     checked: list[str] = []
-    for index, pattern in enumerate(patterns):
+    for index, item in enumerate(patterns):
         where = f"{field}[{index}]"
-        if not isinstance(pattern, str):
-            raise ValidationError(where, f"must be a string, not {type(pattern).__name__}")
-        if has_string_token(pattern):
+        if not isinstance(item, str):
+            raise ValidationError(where, f"must be a string, not {type(item).__name__}")
+        if has_string_token(item):
             raise ValidationError(where, "must be written out: a token cannot be checked at synth")
-        if pattern.strip() in ("*", ""):
-            raise ValidationError(
-                where, f"{pattern!r} is not allowed: name a pattern ({_PATTERN_SHAPE})"
-            )
-        if len(pattern) > JOB_ARN_MAX:
-            raise ValidationError(
-                where, f"{len(pattern)} characters, at most {JOB_ARN_MAX} allowed"
-            )
-        if not _PATTERN.fullmatch(pattern):
-            raise ValidationError(
-                where,
-                f"{pattern[:80]!r} is not an audience generation job ARN pattern"
-                f" ({_PATTERN_SHAPE})",
-            )
-        scope = JobScope.parse(pattern)
-        assert scope is not None
-        if partition is not None and scope.partition != partition:
+        if refuse_bare and item.strip() in ("*", ""):
+            raise ValidationError(where, f"{item!r} is not allowed: name a pattern ({shape})")
+        if len(item) > max_length:
+            raise ValidationError(where, f"{len(item)} characters, at most {max_length} allowed")
+        if not pattern.fullmatch(item):
+            raise ValidationError(where, f"{item[:80]!r} is not {kind} ({shape})")
+        item_partition = item.split(":", 2)[1]
+        if partition is not None and item_partition != partition:
             raise ValidationError(
                 where,
-                f"partition {scope.partition!r}, but the provider is deployed in {partition!r}",
+                f"partition {item_partition!r}, but the provider is deployed in {partition!r}",
             )
-        if pattern not in checked:
-            checked.append(pattern)
+        if item not in checked:
+            checked.append(item)
     return checked
 
 

@@ -130,18 +130,23 @@ class CompletionWait(Construct):
         *,
         resource: CfnResource,
         seconds: int,
-        replacement_properties: Mapping[str, Any],
+        properties: Mapping[str, Any],
+        changed_in_place: tuple[str, ...] = (),
     ) -> None:
         """
         :param resource: the custom resource whose provider signals the handle.
         :param seconds: the WaitCondition's Timeout (1 to 43,200).
-        :param replacement_properties: the resource's properties whose change replaces it
-            (resolved and hashed at synth, so tokens are welcome).
+        :param properties: the resource's properties (resolved and hashed at synth, so tokens
+            are welcome), but for the ServiceToken, the ServiceTimeout and
+            ``changed_in_place``: a change of those does not replace the resource.
         """
         super().__init__(scope, construct_id)
         self.resource = resource
         self.seconds = seconds
-        self._replacement_properties = dict(replacement_properties)
+        unhashed = (rules.KEY_SERVICE_TOKEN, rules.KEY_TIMEOUT, *changed_in_place)
+        self._replacement_properties = {
+            key: value for key, value in properties.items() if key not in unhashed
+        }
         self.handle = cloudformation.CfnWaitConditionHandle(self, "Handle")
         self.condition = cloudformation.CfnWaitCondition(
             self, "Condition", handle=self.handle.ref, timeout=str(seconds), count=1

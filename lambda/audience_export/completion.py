@@ -22,7 +22,7 @@ from . import clients, continuation, export_jobs, rules, waiting
 from .clock import Clock
 from .export_jobs import ServiceError
 from .generation_calls import NotFoundError, get_job
-from .outcomes import Continue
+from .outcomes import Continue, continue_after
 from .response import put_response
 
 SUCCESS: Final = "SUCCESS"
@@ -202,20 +202,15 @@ def _run(poller: Poller, check: Check) -> None:
                 "condition times out by itself"
             ),
         )
-    except waiting.HandOver:
+    except waiting.HandOver as handover:
+        follow_up = continue_after(handover, budget, state, state.physical_id)
         try:
             continuation.hand_over(
                 poller.event,
                 poller.function_arn,
-                continuation.State(
-                    started=state.started,
-                    deadline=state.deadline,
-                    phase=continuation.PHASE_SIGNAL,
-                    physical_id=state.physical_id,
-                    invocation=state.invocation + 1,
-                ),
+                follow_up.state,
                 clock=budget.clock,
-                until=budget.hard_end,
+                until=follow_up.until,
             )
         except ServiceError as error:
             logger.error("poller stopped: %s; the wait condition times out by itself", error)

@@ -24,7 +24,7 @@ from .clock import Clock
 from .export_jobs import ConflictError, ServiceError, SlotQuotaError, describe_status
 from .generation_calls import Job, NotFoundError, delete_job, find_job, get_job, set_tags, start_job
 from .lifecycle import stack_name
-from .outcomes import Continue, Done, Outcome, RequestError
+from .outcomes import Done, Outcome, RequestError, continue_after
 
 ACTIVE: Final = "ACTIVE"
 CREATE_FAILED: Final = "CREATE_FAILED"
@@ -162,16 +162,8 @@ def _handle(event: Mapping[str, Any], clock: Clock, remaining_s: float, step: St
     try:
         return step(target, budget, progress)
     except waiting.HandOver as handover:
-        return Continue(
-            continuation.State(
-                started=budget.started,
-                deadline=budget.deadline,
-                phase=handover.phase,
-                physical_id=progress.arn or str(old_id or "") or f"job:{target.name}",
-                invocation=(state.invocation + 1) if state else 2,
-            ),
-            until=budget.hard_end,
-        )
+        physical_id = progress.arn or str(old_id or "") or f"job:{target.name}"
+        return continue_after(handover, budget, state, physical_id)
     except (RequestError, ServiceError, waiting.DeadlineError, clients.Unavailable) as error:
         if progress.arn is None or progress.arn == old_id:
             raise
@@ -482,17 +474,8 @@ def delete(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Out
     try:
         _delete(arn, budget, deletion)
     except waiting.HandOver as handover:
-        return Continue(
-            continuation.State(
-                started=budget.started,
-                deadline=budget.deadline,
-                phase=handover.phase,
-                physical_id=arn,
-                data={_DELETE_REQUESTED: "true"} if deletion.requested else {},
-                invocation=(state.invocation + 1) if state else 2,
-            ),
-            until=budget.hard_end,
-        )
+        data = {_DELETE_REQUESTED: "true"} if deletion.requested else {}
+        return continue_after(handover, budget, state, arn, data)
     return Done(arn, {})
 
 

@@ -20,7 +20,7 @@ from typing import Any, Final
 from . import clients, completion, continuation, export_jobs, generation_calls, rules, waiting
 from .clock import Clock
 from .export_jobs import ExportJob, ServiceError, Size
-from .outcomes import Continue, Done, Outcome, RequestError
+from .outcomes import Continue, Done, Outcome, RequestError, continue_after
 
 __all__ = ["Continue", "Done", "Outcome", "RequestError", "create", "target_for", "update"]
 
@@ -115,16 +115,8 @@ def _handle(
     try:
         return _resume(target, state, budget) if state is not None else fresh(target, budget)
     except waiting.HandOver as handover:
-        return Continue(
-            continuation.State(
-                started=budget.started,
-                deadline=budget.deadline,
-                phase=handover.phase,
-                physical_id=target.physical_id,
-                data=target.data(handover.last_status),
-                invocation=(state.invocation + 1) if state else 2,
-            ),
-            until=budget.hard_end,
+        return continue_after(
+            handover, budget, state, target.physical_id, target.data(handover.last_status)
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import continuation
+from . import continuation, waiting
 
 
 class RequestError(Exception):
@@ -26,3 +26,25 @@ class Done:
 
 
 Outcome = Done | Continue
+
+
+def continue_after(
+    handover: waiting.HandOver,
+    budget: waiting.Budget,
+    state: continuation.State | None,
+    physical_id: str,
+    data: dict[str, str] | None = None,
+) -> Continue:
+    """The hand-over of a wait this invocation could not finish: the follow-up goes on with
+    ``handover.phase``, within the request's first start and deadline."""
+    return Continue(
+        continuation.State(
+            started=budget.started,
+            deadline=budget.deadline,
+            phase=handover.phase,
+            physical_id=physical_id,
+            data=data or {},
+            invocation=(state.invocation + 1) if state else 2,
+        ),
+        until=budget.hard_end,
+    )

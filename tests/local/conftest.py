@@ -6,12 +6,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
+from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
 from cdk_cleanrooms_ml.local.awslambda.packages import build_runtime_dir
 from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations
+from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, ProgressEvent
 from cdk_cleanrooms_ml.local.harness import LocalCloud
+from tests.cfn_lint import assert_assembly_lint_clean
 from tests.local.support import FakeClock
 
 # Exports finish quickly in tests; the handler's first poll (about 1 s) already sees ACTIVE.
@@ -56,3 +60,23 @@ def make_cloud(tmp_path: Path, runtime_cache: Path) -> Iterator[CloudFactory]:
 def clock() -> FakeClock:
     """The endpoint tests' clock (see FakeClock)."""
     return FakeClock()
+
+
+@pytest.fixture(scope="module")
+def provider_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The provider stack (``CleanRoomsMlProviderStack``) synthesized, lint-clean."""
+    out = tmp_path_factory.mktemp("provider") / "cdk.out"
+    app = cdk.App(outdir=str(out))
+    CleanRoomsMlProviderStack(app, env=cdk.Environment(account="111122223333", region="us-east-1"))
+    app.synth()
+    assert_assembly_lint_clean(out)
+    return out
+
+
+@pytest.fixture
+def provider_cloud(make_cloud: CloudFactory, provider_app: Path) -> LocalCloud:
+    """A local cloud with the provider stack deployed (its token exported)."""
+    started = make_cloud()
+    result = started.deploy(load_stack(provider_app, CleanRoomsMlProviderStack.DEFAULT_STACK_NAME))
+    assert result.status == "CREATE_COMPLETE", result.reason
+    return started

@@ -13,17 +13,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
 from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
 from cdk_cleanrooms_ml.local.cli import main
-from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack, load_template_file
+from cdk_cleanrooms_ml.local.cloudformation.assembly import load_template_file
 from cdk_cleanrooms_ml.local.cloudformation.driver import StackResult
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE, RESOURCE_TYPE
-from tests.cfn_lint import assert_assembly_lint_clean, assert_lint_clean
-from tests.local.conftest import CloudFactory
+from tests.cfn_lint import assert_lint_clean
 from tests.local.generation_support import (
     GENERATION_EXAMPLE,
     JOB_ARN_PREFIX,
@@ -42,23 +40,9 @@ PROVIDER = CleanRoomsMlProviderStack.DEFAULT_STACK_NAME
 STACK = "PipelineLookalikes"
 
 
-@pytest.fixture(scope="module")
-def provider_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("provider") / "cdk.out"
-    app = cdk.App(outdir=str(out))
-    CleanRoomsMlProviderStack(app, env=cdk.Environment(account="111122223333", region="us-east-1"))
-    app.synth()
-    assert_assembly_lint_clean(out)
-    return out
-
-
 @pytest.fixture
-def cloud(make_cloud: CloudFactory, provider_app: Path) -> LocalCloud:
-    """A local cloud with the provider stack deployed (its token exported)."""
-    started = make_cloud()
-    result = started.deploy(load_stack(provider_app, PROVIDER))
-    assert result.status == "CREATE_COMPLETE", result.reason
-    return started
+def cloud(provider_cloud: LocalCloud) -> LocalCloud:
+    return provider_cloud
 
 
 def parameters(**overrides: str) -> dict[str, str]:

@@ -7,16 +7,14 @@ properties as raw CloudFormation sends them (strings) and behaves as it does und
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
 from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
-from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack, load_template_file
+from cdk_cleanrooms_ml.local.cloudformation.assembly import load_template_file
 from cdk_cleanrooms_ml.local.harness import LocalCloud
-from tests.cfn_lint import assert_assembly_lint_clean, assert_lint_clean
+from tests.cfn_lint import assert_lint_clean
 from tests.local.conftest import CloudFactory
 from tests.local.support import EXAMPLE, JOB_ARN, exports_of
 
@@ -26,23 +24,9 @@ PROVIDER = CleanRoomsMlProviderStack.DEFAULT_STACK_NAME
 STACK = "PipelineExport"
 
 
-@pytest.fixture(scope="module")
-def provider_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("provider") / "cdk.out"
-    app = cdk.App(outdir=str(out))
-    CleanRoomsMlProviderStack(app, env=cdk.Environment(account="111122223333", region="us-east-1"))
-    app.synth()
-    assert_assembly_lint_clean(out)
-    return out
-
-
 @pytest.fixture
-def cloud(make_cloud: CloudFactory, provider_app: Path) -> LocalCloud:
-    """A local cloud with the provider stack deployed (its token exported)."""
-    started = make_cloud()
-    result = started.deploy(load_stack(provider_app, PROVIDER))
-    assert result.status == "CREATE_COMPLETE", result.reason
-    return started
+def cloud(provider_cloud: LocalCloud) -> LocalCloud:
+    return provider_cloud
 
 
 def parameters(**overrides: str) -> dict[str, str]:
