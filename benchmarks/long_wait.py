@@ -1,217 +1,196 @@
-"""Waiting hours for a generation job: Lambda invocations and billed seconds per hour waited.
+"""Waiting hours for a generation job: what each hour waited costs in Lambda, and how late the
+WaitCondition hears of the end.
 
-The real handler runs in this process on a simulated clock (a sleep moves it at once), against
-the embedded endpoint on that clock, with Lambda's Invoke answered by botocore's Stubber; the
-WaitConditionHandle is the harness's ResponseURL recorder. Each invocation has the provider's
-900-second timeout, so what is measured is how the poller spends it. The peer is crhelper's
-polling (``poll_create``): an EventBridge rule invokes the function every ``polling_interval``
-minutes (default 2), each invocation a short look; it is not run here, its schedule is its
-documented behaviour, and it cannot wait past CloudFormation's hour at all.
+Today's handler (one short invocation per poll, each scheduling the next with EventBridge
+Scheduler) against the previous release's in the same run (each invocation sleeps inline until
+close to its timeout, then invokes the function again), both simulated the same way
+(:mod:`.wait_simulation`). The previous release is read from git (:mod:`.previous_release`);
+without that history the peer is reported as not measured.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import random
 import tempfile
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-import boto3
-from botocore.config import Config
-from botocore.stub import ANY, Stubber
+from cdk_cleanrooms_ml.local.tls import LoopbackCertificate, create_certificate
 
-from cdk_cleanrooms_ml._handler import clients, rules
-from cdk_cleanrooms_ml._handler import clock as handler_clock
-from cdk_cleanrooms_ml.local.cleanroomsml.generation_job import GenerationJobDurations
-from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint
-from cdk_cleanrooms_ml.local.recorder import ResponseRecorder
-from cdk_cleanrooms_ml.local.server import LoopbackServer
-from cdk_cleanrooms_ml.local.tls import create_certificate
+from . import previous_release
+from .report import Goal, Row, Section
+from .wait_simulation import (
+    COLD_START_S,
+    CURRENT_PACKAGE,
+    HOUR,
+    InvokedChain,
+    ScheduledPolls,
+    SimulatedClock,
+    WaitRun,
+    environment,
+    simulate,
+)
 
-from .report import Row, Section
-
-HOUR: Final = 3600.0
-FUNCTION_TIMEOUT_S: Final = 900.0
-CRHELPER_POLLS_PER_HOUR: Final = 30  # one invocation every 2 minutes (its default)
-REGION: Final = "us-east-1"
-ACCOUNT: Final = "111122223333"
-MODEL: Final = f"arn:aws:cleanrooms-ml:{REGION}:{ACCOUNT}:configured-audience-model/bench"
-FUNCTION_ARN: Final = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:provider"
-NO_RETRIES: Final = Config(retries={"max_attempts": 1, "mode": "standard"})
-
-
-class SimulatedClock:
-    def __init__(self) -> None:
-        self.time = 1_800_000_000.0
-
-    def now(self) -> float:
-        return self.time
-
-    def sleep(self, seconds: float) -> None:
-        self.time += max(0.0, seconds)
+SEED: Final = 20_260_601  # scheduler offsets and the handlers' jitter: repeatable runs
+BILLED_GOAL_S: Final = Goal(60.0, ratio=False)  # per hour waited
+INVOCATIONS_GOAL: Final = Goal(15.0, ratio=False)  # per hour waited
+IDLE_GOAL_S: Final = Goal(0.0, ratio=False)  # no slot held between polls
+LAG_GOAL_S: Final = Goal(360.0, ratio=False)  # the longest poll interval (5 min) + 1 minute
 
 
-class Context:
-    def __init__(self, clock: SimulatedClock) -> None:
-        self._clock = clock
-        self._end = clock.now() + FUNCTION_TIMEOUT_S
-        self.invoked_function_arn = FUNCTION_ARN
-        self.function_name = "provider"
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._end - self._clock.now()) * 1000))
-
-
-@dataclass(frozen=True)
-class Measured:
-    hours: float
-    invocations: int
-    billed_s: float
-    signalled: str
+def current(hours: float, certificate: LoopbackCertificate, seed: int) -> WaitRun:
+    return simulate(
+        CURRENT_PACKAGE,
+        ScheduledPolls(random.Random(seed)),
+        SimulatedClock(),
+        hours=hours,
+        certificate=certificate,
+        seed=seed,
+    )
 
 
-def _event(response_url: str, signal_url: str) -> dict[str, Any]:
-    return {
-        "RequestType": "Create",
-        "ResponseURL": response_url,
-        "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Bench/{uuid.uuid4()}",
-        "RequestId": str(uuid.uuid4()),
-        "LogicalResourceId": "Lookalikes",
-        "ResourceType": rules.GENERATION_JOB_RESOURCE_TYPE,
-        "ResourceProperties": {
-            "ServiceToken": FUNCTION_ARN,
-            "ConfiguredAudienceModelArn": MODEL,
-            "SeedAudience": {
-                "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/seed",
-                "DataSource": {"S3Uri": "s3://seed/seed.jsonl"},
-            },
-            rules.KEY_SIGNAL_URL: signal_url,
-            rules.KEY_SIGNAL_TIMEOUT: str(rules.SIGNAL_TIMEOUT_MAX_SECONDS),
-        },
-    }
-
-
-def measure(hours: float, work: Path) -> Measured:
-    """One job of ``hours``: every invocation from the Create to the signal."""
-    # crhelper makes boto3 clients of its own (unused here) when the handler is imported.
-    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
-    from cdk_cleanrooms_ml._handler import index  # noqa: PLC0415
-
+def previous(hours: float, certificate: LoopbackCertificate, seed: int) -> WaitRun:
+    """The previous release's handler must be imported (:func:`previous_release.imported`)."""
     clock = SimulatedClock()
-    endpoint = CleanRoomsMlEndpoint(
-        seed={
-            "audienceGenerationJobs": [],
-            "configuredAudienceModels": [
-                {
-                    "configuredAudienceModelArn": MODEL,
-                    "offeredSizes": [{"type": "PERCENTAGE", "value": 20}],
-                }
-            ],
-        },
-        generation_durations=GenerationJobDurations(pending=60.0, in_progress=hours * HOUR - 60),
-        clock=clock.now,
-        account_id=ACCOUNT,
+    return simulate(
+        previous_release.PACKAGE,
+        InvokedChain(clock),
+        clock,
+        hours=hours,
+        certificate=certificate,
+        seed=seed,
     )
-    certificate = create_certificate(work / f"tls-{hours}")
-    recorder = ResponseRecorder()
-    answers = LoopbackServer([recorder], ssl_context=certificate.server_context()).start()
-    recorder.base_url = answers.url
-    service = LoopbackServer([endpoint]).start()
-    cleanroomsml = boto3.client(
-        "cleanroomsml",
-        region_name=REGION,
-        endpoint_url=service.url,
-        config=NO_RETRIES,
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
-    lambda_ = boto3.client(
-        "lambda", region_name=REGION, aws_access_key_id="bench", aws_secret_access_key="bench"
-    )
-    payloads: list[bytes] = []
-    lambda_.meta.events.register(
-        "provide-client-params.lambda.Invoke",
-        lambda params, **_: payloads.append(params["Payload"]),
-    )
-    stub = Stubber(lambda_)
-    stub.activate()
-    clients.use(cleanroomsml=cleanroomsml, lambda_=lambda_)
-    handler_clock.use(clock)
-    saved = os.environ.get("SSL_CERT_FILE")
-    os.environ["SSL_CERT_FILE"] = str(certificate.ca_file)
 
-    signal_url = recorder.url_for("signal")
-    event = _event(recorder.url_for("answer"), signal_url)
-    invocations, billed = 0, 0.0
-    try:
-        while invocations < 200:
-            stub.add_response(
-                "invoke",
-                {"StatusCode": 202},
-                {"FunctionName": FUNCTION_ARN, "InvocationType": "Event", "Payload": ANY},
-            )
-            before, handed_over = clock.now(), len(payloads)
-            index.handler(json.loads(json.dumps(event)), Context(clock))
-            invocations += 1
-            # Lambda bills each invocation's duration, rounded up to the millisecond.
-            billed += clock.now() - before
-            if len(payloads) == handed_over:
-                break
-            event = json.loads(payloads[-1])
-    finally:
-        answers.stop()
-        service.stop()
-        clients.reset()
-        handler_clock.reset()
-        if saved is None:
-            os.environ.pop("SSL_CERT_FILE", None)
-        else:
-            os.environ["SSL_CERT_FILE"] = saved
-    signals = [json.loads(r.body) for r in recorder.for_request("signal")]
-    return Measured(hours, invocations, billed, signals[-1]["Status"] if signals else "none")
+
+def _checked(run: WaitRun, who: str) -> WaitRun:
+    """A wait that did not end in SUCCESS measured something else: that is a bug, not a row."""
+    if run.lag_s is None or not run.answer.startswith("SUCCESS"):
+        raise RuntimeError(f"{who}, {run.hours:g} h: answered {run.answer}, signalled {run.signal}")
+    return run
+
+
+def _rows(ours: WaitRun, peer: WaitRun | None) -> list[Row]:
+    label = f"{ours.hours:g} h wait:"
+    note = "" if peer is not None else "not measured"
+
+    def row(
+        metric: str, unit: str, value: float, peer_value: float | None, goal: Goal | None
+    ) -> Row:
+        return Row(f"{label} {metric}", unit, value, peer_value, goal, peer_note=note)
+
+    def per_hour(run: WaitRun, total: float) -> float:
+        return round(run.per_hour(total), 1)
+
+    return [
+        row(
+            "billed Lambda seconds per hour waited",
+            "s",
+            per_hour(ours, ours.billed_s),
+            per_hour(peer, peer.billed_s) if peer else None,
+            BILLED_GOAL_S,
+        ),
+        row(
+            "invocations per hour waited",
+            "",
+            per_hour(ours, len(ours.invocations)),
+            per_hour(peer, len(peer.invocations)) if peer else None,
+            INVOCATIONS_GOAL,
+        ),
+        row(
+            "slot-seconds held per hour waited",
+            "s",
+            per_hour(ours, ours.held_s),
+            per_hour(peer, peer.held_s) if peer else None,
+            None,
+        ),
+        row(
+            "slot-seconds held between polls (sleeping) per hour waited",
+            "s",
+            per_hour(ours, ours.slept_s),
+            per_hour(peer, peer.slept_s) if peer else None,
+            IDLE_GOAL_S,
+        ),
+        row(
+            "detection lag, job ACTIVE → signal received",
+            "s",
+            round(ours.lag_s or 0.0),
+            round(peer.lag_s or 0.0) if peer else None,
+            LAG_GOAL_S,
+        ),
+        row(
+            "longest gap between two looks at the job (the lag's bound)",
+            "s",
+            round(ours.longest_look_gap_s),
+            round(peer.longest_look_gap_s) if peer else None,
+            LAG_GOAL_S,
+        ),
+    ]
+
+
+def _describe(run: WaitRun) -> str:
+    gaps = run.poll_gaps_s()
+    spread = f"{min(gaps):.0f}-{max(gaps):.0f} s apart" if gaps else "no second invocation"
+    late = f", {run.late_starts} started late" if run.late_starts else ""
+    share = run.held_s / run.span_s if run.span_s else 0.0
+    return (
+        f"{len(run.invocations)} invocations ({run.mechanism}; {spread}{late}), "
+        f"{run.billed_s:,.1f} billed s, a slot held {share:.1%} of the {run.span_s / HOUR:.2f} h "
+        f"from the Create to the last invocation's end, {run.api_calls} Clean Rooms ML calls, "
+        f"lag {run.lag_s or 0:.0f} s, answer {run.answer}, signal {run.signal}"
+    )
 
 
 def section(hours: tuple[float, ...]) -> Section:
     rows: list[Row] = []
     notes: list[str] = []
+    missing = ""
     with tempfile.TemporaryDirectory(prefix="long-wait-") as work:
-        for h in hours:
-            result = measure(h, Path(work))
-            per_hour = result.invocations / h
-            rows += [
-                Row(
-                    f"{h:g} h job: invocations per hour waited",
-                    "",
-                    round(per_hour, 2),
-                    float(CRHELPER_POLLS_PER_HOUR),
-                    peer_note="crhelper's 2-minute schedule",
-                ),
-                Row(
-                    f"{h:g} h job: billed Lambda seconds per hour waited",
-                    "s",
-                    round(result.billed_s / h),
-                    None,
-                ),
-            ]
-            notes.append(
-                f"{h:g} h job: {result.invocations} invocations, {result.billed_s:.0f} billed s, "
-                f"signal {result.signalled}"
-            )
-    notes.append(
-        "Each poller invocation waits inline until close to its 900 s timeout, then hands over"
-        " (asynchronous self-invoke): no schedule, rule or permission is ever created, so there"
-        " is nothing to clean up. The price is Lambda time: about 3,600 billed seconds per hour"
-        " waited (at 128 MB, 450 GB-s). crhelper's polls are short, so it bills far fewer"
-        " seconds, but each resource needs an EventBridge rule and a Lambda permission, and it"
-        " cannot wait past CloudFormation's hour."
+        certificate = create_certificate(Path(work) / "tls")
+        ours = [_checked(current(h, certificate, SEED + i), "ours") for i, h in enumerate(hours)]
+        peers: list[WaitRun | None] = [None] * len(hours)
+        try:
+            # crhelper builds boto3 clients when the handler is imported: it needs a region.
+            with (
+                environment({"AWS_DEFAULT_REGION": "us-east-1"}),
+                previous_release.imported(Path(work) / "previous"),
+            ):
+                peers = [
+                    _checked(previous(h, certificate, SEED + i), "previous release")
+                    for i, h in enumerate(hours)
+                ]
+        except previous_release.Missing as error:
+            missing = str(error)
+    for run, peer_run in zip(ours, peers, strict=True):
+        rows += _rows(run, peer_run)
+        notes.append(f"{run.hours:g} h wait, ours: {_describe(run)}")
+        if peer_run is not None:
+            notes.append(f"{run.hours:g} h wait, peer: {_describe(peer_run)}")
+    if missing:
+        notes.append(f"Peer not measured in this run: {missing}.")
+    notes += [
+        "Per hour waited divides by the job's time to ACTIVE. The job is started by the Create"
+        " and turns ACTIVE after the given hours; the resource has a completion signal (a"
+        " WaitCondition of 12 h, its longest), so the Create is answered at once and the poller"
+        " signals the handle.",
+        "Ours asks for polls 1, 2, 3, 4, then every 5 minutes, each a schedule for a whole"
+        " minute; Scheduler fires it somewhere within that minute (a seeded uniform offset"
+        " here), and the next is the first whole minute at least the interval after that, so"
+        " polls come about 6 minutes apart and up to ~7 (the longest-gap rows). The lag row is"
+        " one sample per wait, depending on where ACTIVE fell between two looks; the"
+        " longest-gap row is what it can reach.",
+        f"Every invocation of both is taken as a cold start of {COLD_START_S:g} s (billed, and a"
+        " slot held); a slot held is one unit of the function's concurrency. The peer's"
+        " invocations sleep between their polls (every 1-30 s), which is the slot held"
+        " between polls.",
+    ]
+    peer = (
+        f"the previous release's handler (git {previous_release.COMMIT}), run the same way: each"
+        " invocation polls inline until ~50 s before its 300 s timeout, then invokes the"
+        " function again (lambda:Invoke)"
     )
     return Section(
         title="Waiting beyond one hour (simulated clock)",
-        peer="crhelper poll_create (its documented 2-minute EventBridge schedule; it stops at 1 h)",
+        peer=peer if not missing else f"{peer} — not measured in this run",
         rows=rows,
         notes=notes,
     )

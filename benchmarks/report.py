@@ -211,4 +211,22 @@ METHOD = """\
   operation (token bucket) with the account's 20 in-flight exports enforced; exports finish
   about 1 s after Start. Wall time is from the first invocation to the last one ending; API calls
   are every call the endpoint answered, throttled ones included, divided by N.
+- **Waiting beyond one hour**: one generation job resource with a completion signal (a 12 h
+  WaitCondition), its job ACTIVE H hours after the Create, played invocation by invocation in
+  this process (`benchmarks/wait_simulation.py`) against the embedded endpoint and the
+  harness's WaitConditionHandle server, all on one simulated clock: it runs with real time, so
+  the handler's own work counts, and jumps over inline sleeps and the gaps between
+  invocations. Ours hands a wait over with `scheduler:CreateSchedule` on a boto3 `scheduler`
+  client answered by botocore's Stubber; the next invocation is triggered at the schedule's
+  `at(...)` time plus a seeded uniform offset within that minute (Scheduler fires within the
+  minute it names). The peer is the previous release's handler, taken from git
+  (`git show 06d65af:lambda/audience_export/<file>` into a temporary package imported under
+  another name; without that history its rows say *not measured*), whose hand-over is an
+  asynchronous `lambda:Invoke` answered by a Stubber: the next invocation is triggered at once.
+  Every invocation of both starts 1 s after its trigger, a cold start that holds a slot and is
+  billed (Lambda bills INIT since August 2025). Billed seconds add up each invocation's
+  INIT + duration rounded up to 1 ms; slot-seconds are the same unrounded; slot-seconds between
+  polls are the time invocations slept inline (no call in flight); the lag runs from the
+  instant the endpoint turns the job ACTIVE to the SUCCESS signal reaching the handle, and the
+  longest gap between two `GetAudienceGenerationJob` calls bounds it.
 """

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from cdk_cleanrooms_ml._handler import schedules
 from cdk_cleanrooms_ml.local.awslambda.invocations import Invocation
 from cdk_cleanrooms_ml.local.awslambda.runtime import LocalFunction
 from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations
@@ -35,6 +36,9 @@ FUNCTION_TIMEOUT_S: Final = 300.0
 SERVICE_TIMEOUT_S: Final = 900
 ACCOUNT: Final = "111122223333"
 REGION: Final = "us-east-1"
+# Where the provider schedules the next poll of a wait longer than its first invocation's.
+SCHEDULE_GROUP: Final = "LoadProviderPolls"
+SCHEDULER_ROLE_ARN: Final = f"arn:aws:iam::{ACCOUNT}:role/LoadProviderScheduler"
 # Cold starts are staggered: on a small shared machine, dozens of processes importing boto3 at
 # once exceed the runtime's 10 s init timeout. Once started, they all run at the same time.
 MAX_INITIALIZING: Final = 2
@@ -64,7 +68,11 @@ def function(asset: Path) -> LocalFunction:
         code_dir=asset,
         timeout_seconds=FUNCTION_TIMEOUT_S,
         memory_mb=256,
-        environment={"LOG_LEVEL": "INFO"},
+        environment={
+            "LOG_LEVEL": "INFO",
+            schedules.GROUP_ENV: SCHEDULE_GROUP,
+            schedules.ROLE_ENV: SCHEDULER_ROLE_ARN,
+        },
         region=REGION,
         account=ACCOUNT,
     )
@@ -121,8 +129,11 @@ def run_load(
     max_initializing: int = MAX_INITIALIZING,
 ) -> LoadResult:
     """Invoke every event (asynchronously, as CloudFormation does) and wait for all of them
-    and their follow-ups; at most ``max_initializing`` are in their cold start at a time."""
+    and their follow-ups (scheduled polls included); at most ``max_initializing`` are in their
+    cold start at a time."""
     emulator = cloud.emulator
+    if SCHEDULE_GROUP not in {group.name for group in cloud.scheduler.list_schedule_groups()}:
+        cloud.scheduler.create_schedule_group(SCHEDULE_GROUP)  # what the provider's stack has
     emulator.max_concurrency = max(emulator.max_concurrency, len(events) + 10)
     emulator.max_invocations = max(emulator.max_invocations, 4 * len(events) + 10)
     emulator.register(provider)
@@ -146,7 +157,13 @@ def run_load(
         launched.append(
             (invocation, logs / f"{provider.function_name}-{invocation.request_id}.log")
         )
-    emulator.wait_idle(timeout_s)
+    # Done when nothing runs and no poll is pending (a firing invokes its target before its
+    # schedule goes, so while a chain goes on one of the two always holds).
+    end = started + timeout_s
+    while emulator.wait_idle(max(0.0, end - time.monotonic())) and cloud.scheduler.pending():
+        if time.monotonic() >= end:
+            break
+        time.sleep(0.1)
     wall = time.monotonic() - started
     calls = cloud.endpoint.calls[first_call:]
     answers = {

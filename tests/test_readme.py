@@ -116,7 +116,7 @@ def test_tuned_provider_snippet_synthesizes() -> None:
     [(function_id, function)] = resources_of_type(template, "AWS::Lambda::Function").items()
     properties = function["Properties"]
     assert properties["MemorySize"] == 256
-    assert properties["Environment"] == {"Variables": {"LOG_LEVEL": "DEBUG"}}
+    assert properties["Environment"]["Variables"]["LOG_LEVEL"] == "DEBUG"
     assert properties["LoggingConfig"]["LogFormat"] == "JSON"
     assert properties["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
     [group] = resources_of_type(template, "AWS::Logs::LogGroup").values()
@@ -141,7 +141,7 @@ def test_pipeline_snippet_synthesizes_a_provider_stack_and_a_stack_that_imports_
     [jobs] = [s for s in iam_statements(shared) if "cleanrooms-ml:StartAudienceExportJob" in str(s)]
     assert jobs["Resource"] == providers.allowed_job_arns[0]
     [function] = resources_of_type(shared, "AWS::Lambda::Function").values()
-    assert function["Properties"]["Environment"] == {"Variables": {"LOG_LEVEL": "WARNING"}}
+    assert function["Properties"]["Environment"]["Variables"]["LOG_LEVEL"] == "WARNING"
 
     imported = template_of(team)
     assert set(resources_of_type(imported, RESOURCE_TYPE)) == set(imported["Resources"])

@@ -17,6 +17,7 @@ from aws_cdk import (
     TagType,
     Token,
 )
+from aws_cdk.region_info import RegionInfo
 from constructs import Construct, IValidation
 
 from cdk_cleanrooms_ml._handler import rules
@@ -117,6 +118,7 @@ class AudienceGenerationJob(Construct):
         model_arn = _check_strings(
             configured_audience_model_arn, name, description, collaboration_id
         )
+        _check_seed_partition(scope, model_arn, seed_audience.role_arn)
         include_seed_in_output = rules.parse_bool(include_seed_in_output, "include_seed_in_output")
         wait = decide_wait(wait_for_completion, timeout)
         timeout_seconds = checked_timeout_seconds(wait.timeout)
@@ -313,6 +315,24 @@ def _check_strings(
     ):
         rules.check_collaboration_id(collaboration_id)
     return arn
+
+
+def _check_seed_partition(scope: Construct, model_arn: str, role_arn: str) -> None:
+    """The seed role is in the model's partition and the stack's, as far as they are concrete
+    (the stack's from its region): otherwise the job could never start, and the provider would
+    be granted PassRole on a role it cannot pass."""
+    if not _concrete(role_arn):
+        return
+    field = "seed_audience.role"
+    if _concrete(model_arn):
+        rules.check_role_partition(
+            role_arn, rules.arn_partition(model_arn), field, of="the configured audience model"
+        )
+    region = Stack.of(scope).region
+    if _concrete(region):
+        rules.check_role_partition(
+            role_arn, RegionInfo.get(region).partition, field, of=f"the stack (region {region})"
+        )
 
 
 def _service_timeout(seconds: int | float) -> str | None:

@@ -40,12 +40,15 @@ from cdk_cleanrooms_ml.generation_grants import (
     policy_scope,
 )
 from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
+from cdk_cleanrooms_ml.provider_drain import ProviderDrain
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
     ProviderGrant,
     generation_job_actions,
 )
 from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
+from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE
+from cdk_cleanrooms_ml.scheduling import PollScheduling
 from cdk_cleanrooms_ml.tokens import is_token
 
 LOG_ACTIONS: Final = ("logs:CreateLogStream", "logs:PutLogEvents")
@@ -77,9 +80,11 @@ class CleanRoomsMlProvider(Construct):
     The role has no managed policies. Its inline policy lets the function write to its own log
     group (and, in a VPC, manage its network interfaces) and, per
     :meth:`grant_audience_export`, start and watch exports of the given generation jobs. A
-    separate policy lets the function invoke itself, to continue waits longer than one
-    invocation: it names the function's ARN, so it cannot live in the role's own policy, which
-    the function depends on.
+    separate policy, ``SelfInvokePolicy``, lets the function continue waits longer than one
+    invocation: schedule its next poll in its own EventBridge Scheduler group (create and
+    delete that group's schedules, pass the scheduler role to Scheduler; see
+    :class:`PollScheduling`), and invoke itself. It names the function's ARN, so it cannot live
+    in the role's own policy, which the function depends on.
 
     The job ARNs are named exactly while the role's inline policies fit IAM's 10,240-character
     limit; beyond it (about 100 jobs) the synth replaces them by one pattern per account and
@@ -153,17 +158,31 @@ class CleanRoomsMlProvider(Construct):
             retry_attempts=0,
             **settings.function_props(),
         )
-        self._invoke_statement = iam.PolicyStatement(
+        self.scheduling = PollScheduling(self, self.function)
+        # The handover of waits started by an older version of the handler still invokes the
+        # function directly; new waits go through Scheduler.
+        invoke_statement = iam.PolicyStatement(
             actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]
         )
+        self._self_invoke_statements = [invoke_statement, *self.scheduling.caller_statements()]
         self.self_invoke_policy = iam.Policy(
-            self, "SelfInvokePolicy", roles=[self.role], statements=[self._invoke_statement]
+            self, "SelfInvokePolicy", roles=[self.role], statements=self._self_invoke_statements
+        )
+        # Whatever is bound to the provider waits for this policy: through it, for Scheduler's
+        # permission to invoke the function too.
+        self.self_invoke_policy.node.add_dependency(self.scheduling.invoke_policy)
+        self._acknowledge_on(
+            self.self_invoke_policy,
+            self.scheduling.nag_schedules(),
+            "The provider's next polls are one-time schedules named when each poll runs:"
+            " create and delete only, on the schedules of its own schedule group.",
         )
         policy_resource = self.self_invoke_policy.node.default_child
         if not isinstance(policy_resource, CfnResource):
             raise TypeError("iam.Policy without its CfnPolicy")
         self._self_invoke_resource: CfnResource = policy_resource
         self._service_token = self.function.function_arn
+        self._drain_resource: ProviderDrain | None = None
         # Granted job ARNs (or tokens) by a key that compares them, and ARN patterns: kept in
         # Python and rendered once, at synth, when all of them are known.
         self._jobs: dict[str, str] = {}
@@ -379,11 +398,23 @@ class CleanRoomsMlProvider(Construct):
         )
 
     def bind_resource(self, resource: IConstruct) -> None:
-        """Make ``resource`` wait for every permission the handler needs before it is invoked."""
+        """Make ``resource`` wait for every permission the handler needs before it is invoked;
+        a generation job of this provider's stack is also deleted before the provider's drain
+        (:mod:`provider_drain`), so the provider outlives the job's background deletion."""
         if isinstance(resource, CfnResource):
             resource.add_resource_dependency(self._self_invoke_resource)
+            if resource.cfn_resource_type == GENERATION_JOB_RESOURCE_TYPE and (
+                Stack.of(resource) is Stack.of(self)
+            ):
+                self._drain().add(resource)
         else:
             resource.node.add_dependency(self.self_invoke_policy)
+
+    def _drain(self) -> ProviderDrain:
+        if self._drain_resource is None:
+            self._drain_resource = ProviderDrain(self, self._service_token)
+            self.bind_resource(self._drain_resource.resource)
+        return self._drain_resource
 
     def job_resources(self) -> job_grants.JobResources:
         """The resources of the export statement: decided once, when first asked at synth."""
@@ -441,7 +472,7 @@ class CleanRoomsMlProvider(Construct):
         skeleton = {"Action": list(EXPORT_ACTIONS), "Effect": "Allow", "Resource": []}
         documents = [
             [statement.to_statement_json() for statement in self._fixed_statements],
-            [self._invoke_statement.to_statement_json()],
+            [statement.to_statement_json() for statement in self._self_invoke_statements],
         ]
         # Policy resources attached to the role count towards the same limit.
         documents += [jobs.statements() for jobs in self._generation_jobs.values()]

@@ -28,6 +28,7 @@ from .clock import Clock
 if TYPE_CHECKING:  # the Lambda runtime has no stubs; they are only needed by mypy
     from mypy_boto3_cleanroomsml import CleanRoomsMLClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
 
 # One attempt: connect plus read. Short, so a hung connection costs little of the budget.
 CONNECT_TIMEOUT_S: Final = 3.0
@@ -62,8 +63,10 @@ T = TypeVar("T")
 
 _cleanroomsml: dict[int, CleanRoomsMLClient] = {}
 _lambda: dict[int, LambdaClient] = {}
+_scheduler: dict[int, EventBridgeSchedulerClient] = {}
 _injected_cleanroomsml: CleanRoomsMLClient | None = None
 _injected_lambda: LambdaClient | None = None
+_injected_scheduler: EventBridgeSchedulerClient | None = None
 # Jitter only; seeded by tests through :func:`seed_jitter` for repeatable sleeps.
 _random = random.Random()
 
@@ -112,24 +115,40 @@ def lambda_(timeout_s: float | None = None) -> LambdaClient:
     return _lambda[key]
 
 
+def scheduler(timeout_s: float | None = None) -> EventBridgeSchedulerClient:
+    if _injected_scheduler is not None:
+        return _injected_scheduler
+    key = _bucket(timeout_s)
+    if key not in _scheduler:
+        _scheduler[key] = boto3.client("scheduler", config=_config(key))
+    return _scheduler[key]
+
+
 def use(
-    *, cleanroomsml: CleanRoomsMLClient | None = None, lambda_: LambdaClient | None = None
+    *,
+    cleanroomsml: CleanRoomsMLClient | None = None,
+    lambda_: LambdaClient | None = None,
+    scheduler: EventBridgeSchedulerClient | None = None,
 ) -> None:
     """Inject clients (tests, local harness); ``None`` leaves that client unchanged."""
-    global _injected_cleanroomsml, _injected_lambda  # noqa: PLW0603 - process-wide, by design
+    global _injected_cleanroomsml, _injected_lambda, _injected_scheduler  # noqa: PLW0603
     if cleanroomsml is not None:
         _injected_cleanroomsml = cleanroomsml
     if lambda_ is not None:
         _injected_lambda = lambda_
+    if scheduler is not None:
+        _injected_scheduler = scheduler
 
 
 def reset() -> None:
     """Forget all clients; the next getter call builds a fresh one."""
-    global _injected_cleanroomsml, _injected_lambda  # noqa: PLW0603
+    global _injected_cleanroomsml, _injected_lambda, _injected_scheduler  # noqa: PLW0603
     _injected_cleanroomsml = None
     _injected_lambda = None
+    _injected_scheduler = None
     _cleanroomsml.clear()
     _lambda.clear()
+    _scheduler.clear()
 
 
 # --- one call, retried within a budget ----------------------------------------------------------

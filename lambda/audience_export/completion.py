@@ -1,13 +1,15 @@
 """Signalling a WaitCondition when a long wait ends (``wait_for_completion`` beyond one hour).
 
 A custom resource can make CloudFormation wait an hour at most. A resource with a completion
-signal answers CloudFormation once its job or export is started; this module then polls it in
-a chain of asynchronous invocations of this same function (each waits inline, then hands over:
-no schedule, rule or permission is created, so none is left behind) and PUTs the
-WaitConditionHandle's presigned URL: SUCCESS once ACTIVE, FAILURE with the service's reason on
-CREATE_FAILED. It stops by itself when the job or export is gone (the stack was deleted or
-rolled back) and at the deadline, when the WaitCondition times out on its own. The URL is a
-secret like ResponseURL: never logged, never in a reason.
+signal answers CloudFormation once its job or export is started; this module then polls it, one
+short invocation per poll, each scheduling the next (:mod:`schedules`), and PUTs the
+WaitConditionHandle's presigned URL: SUCCESS once ACTIVE, FAILURE with a reason otherwise.
+
+The chain ends by time (the first start plus the wait), never silently: every way it can stop
+before the result is delivered (the job or export failed or was deleted, a call was denied, the
+next poll could not be scheduled, the wait ran out) first signals FAILURE with the reason. A
+signal that could not be delivered is handed to the next poll and sent again until the deadline.
+The URL is a secret like ResponseURL: never logged, never in a reason.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import clients, continuation, export_jobs, rules, waiting
+from . import clients, continuation, export_jobs, rules, schedules, waiting
 from .clock import Clock
 from .export_jobs import ServiceError
 from .generation_calls import NotFoundError, get_job
@@ -28,6 +30,10 @@ from .response import put_response
 SUCCESS: Final = "SUCCESS"
 FAILURE: Final = "FAILURE"
 GONE_CODES: Final = ("ResourceNotFoundException",)
+# Continuation data: a signal the previous poll could not deliver.
+PENDING_SIGNAL: Final = "PendingSignal"
+# One poll spends at most this long PUTting a signal; the next poll tries again.
+SIGNAL_PUT_S: Final = 60.0
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +49,32 @@ class Signal:
     data: dict[str, str]
     reason: str
 
+    def to_json(self) -> dict[str, str]:
+        return {
+            "Status": self.status,
+            "UniqueId": self.unique_id,
+            "Data": json.dumps(self.data, sort_keys=True),
+            "Reason": self.reason,
+        }
+
     def body(self) -> bytes:
-        return json.dumps(
-            {
-                "Status": self.status,
-                "UniqueId": self.unique_id,
-                "Data": json.dumps(self.data, sort_keys=True),
-                "Reason": self.reason,
-            }
-        ).encode("utf-8")
+        return json.dumps(self.to_json()).encode("utf-8")
+
+    @classmethod
+    def parse(cls, text: str) -> Signal:
+        """A signal kept in a continuation (ValueError when it is not one)."""
+        raw = json.loads(text)
+        if not isinstance(raw, dict) or raw.get("Status") not in (SUCCESS, FAILURE):
+            raise ValueError(f"{PENDING_SIGNAL} is not a signal")
+        data = json.loads(str(raw.get("Data") or "{}"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{PENDING_SIGNAL}.Data is not an object")
+        return cls(
+            str(raw["Status"]),
+            str(raw.get("UniqueId") or ""),
+            {str(k): str(v) for k, v in data.items()},
+            str(raw.get("Reason") or ""),
+        )
 
 
 # One look at the resource: (done, status seen), Signal when it ended; raises Gone.
@@ -59,9 +82,15 @@ Check = Callable[[waiting.Budget], tuple[bool, str, Signal | None]]
 
 
 def is_poll(event: Mapping[str, Any]) -> bool:
-    """An invocation of the poller (it never answers CloudFormation: that was done)."""
+    """An invocation that never answers CloudFormation (that was done): the WaitCondition's
+    poller, or a deletion that goes on after the Delete was answered."""
     raw = event.get(continuation.KEY)
-    return isinstance(raw, Mapping) and raw.get("Phase") == continuation.PHASE_SIGNAL
+    return isinstance(raw, Mapping) and raw.get("Phase") in continuation.AFTER_ANSWER_PHASES
+
+
+def phase_of(event: Mapping[str, Any]) -> str:
+    raw = event.get(continuation.KEY)
+    return str(raw.get("Phase")) if isinstance(raw, Mapping) else ""
 
 
 def follow_up(
@@ -94,6 +123,7 @@ def newly_requested(event: Mapping[str, Any], signal: rules.CompletionSignal | N
 
 def send(signal: rules.CompletionSignal, outcome: Signal, *, until: float) -> bool:
     """PUT the outcome to the WaitConditionHandle; whether it was taken."""
+    logger.info("completion signal %s: %s", outcome.status, outcome.reason)
     delivered = put_response(signal.url, outcome.body(), until=until)
     logger.info("completion signal %s %s", outcome.status, "sent" if delivered else "NOT sent")
     return delivered
@@ -104,7 +134,7 @@ def job_check(name: str, arn: str) -> Check:
         try:
             job = get_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
         except NotFoundError as error:
-            raise Gone(f"audience generation job {arn} is gone") from error
+            raise Gone(f"audience generation job {name} was deleted ({arn} is gone)") from error
         if job.status == "ACTIVE":
             return True, job.status, Signal(SUCCESS, name, job.data(), "ACTIVE")
         if job.status == "CREATE_FAILED":
@@ -112,7 +142,7 @@ def job_check(name: str, arn: str) -> Check:
             reason = export_jobs.short(f"audience generation job {name} failed: {status}")
             return True, job.status, Signal(FAILURE, name, {}, reason)
         if job.status.startswith("DELETE"):
-            raise Gone(f"audience generation job {arn} is {job.status}")
+            raise Gone(f"audience generation job {name} is being deleted ({job.status})")
         return False, job.status, None
 
     return check
@@ -128,7 +158,7 @@ def export_check(
             )
         except ServiceError as error:
             if error.code in GONE_CODES:
-                raise Gone(f"the generation job of export {name} is gone") from error
+                raise Gone(f"the audience generation job of export {name} was deleted") from error
             raise
         if export is None:
             return False, "CREATE_PENDING", None  # just started: not listed yet
@@ -165,7 +195,7 @@ def poll(
     remaining_s: float,
     function_arn: str,
 ) -> None:
-    """One invocation of the poller: wait, then signal, hand over, or stop."""
+    """One invocation of the poller: look, then signal, schedule the next look, or stop."""
     if signal is None:
         logger.error("poller stopped: the resource has no completion signal")
         return
@@ -174,15 +204,34 @@ def poll(
             event, clock=clock, timeout_s=signal.timeout_seconds, remaining_s=remaining_s
         )
     except ValueError as error:
-        logger.error("poller stopped: invalid continuation: %s", error)
+        # Not a chain of ours (crafted, replayed, or past the safety net): say so, once.
+        reason = f"the wait's poller stopped: invalid continuation: {error}"
+        send(
+            signal, Signal(FAILURE, "poller", {}, export_jobs.short(reason)), until=_put_end(clock)
+        )
         return
     if state is None:
         return
-    _run(Poller(event, signal, state, budget, function_arn), make_check(state.physical_id))
+    poller = Poller(event, signal, state, budget, function_arn)
+    pending = state.data.get(PENDING_SIGNAL)
+    if pending is not None:
+        try:
+            kept = Signal.parse(pending)
+        except ValueError as error:
+            logger.error("poller stopped: invalid continuation: %s", error)
+            return
+        _deliver(poller, kept)
+        return
+    _deliver(poller, _outcome(poller, make_check(state.physical_id)))
 
 
-def _run(poller: Poller, check: Check) -> None:
-    budget, state = poller.budget, poller.state
+def _put_end(clock: Clock) -> float:
+    return clock.now() + SIGNAL_PUT_S
+
+
+def _outcome(poller: Poller, check: Check) -> Signal | None:
+    """The signal this poll ends the wait with, or None to look again later."""
+    budget = poller.budget
     ended: Signal | None = None
 
     def look() -> tuple[bool, str]:
@@ -190,6 +239,7 @@ def _run(poller: Poller, check: Check) -> None:
         done, status, ended = check(budget)
         return done, status
 
+    unique_id = poller.state.physical_id
     try:
         waiting.wait_until(
             budget,
@@ -198,32 +248,49 @@ def _run(poller: Poller, check: Check) -> None:
             last_status="not read yet",
             poll_first=True,
             timeout_reason=lambda elapsed, status: (
-                f"poller stopped after {elapsed} s (last status {status}): the wait "
-                "condition times out by itself"
+                f"still {status} when the wait of {elapsed} s ended"
             ),
         )
-    except waiting.HandOver as handover:
-        follow_up = continue_after(handover, budget, state, state.physical_id)
-        try:
-            continuation.hand_over(
-                poller.event,
-                poller.function_arn,
-                follow_up.state,
-                clock=budget.clock,
-                until=follow_up.until,
-            )
-        except ServiceError as error:
-            logger.error("poller stopped: %s; the wait condition times out by itself", error)
-        return
+    except waiting.HandOver:
+        return None
     except waiting.DeadlineError as deadline:
-        logger.warning("%s", deadline)
-        return
+        return Signal(FAILURE, unique_id, {}, export_jobs.short(str(deadline)))
     except Gone as gone:
-        logger.info("poller stopped: %s", gone)
-        return
+        return Signal(FAILURE, unique_id, {}, export_jobs.short(str(gone)))
     except (ServiceError, clients.Unavailable) as error:
-        # Access denied or the like: it will not heal by waiting; the condition times out.
-        logger.error("poller stopped: %s", error)
-        return
-    if ended is not None:
-        send(poller.signal, ended, until=budget.hard_end)
+        # Access denied or the like: waiting will not heal it.
+        return Signal(FAILURE, unique_id, {}, export_jobs.short(f"the wait failed: {error}"))
+    return ended
+
+
+def _deliver(poller: Poller, outcome: Signal | None) -> None:
+    """Send ``outcome`` (or schedule the next look); an undelivered signal goes to the next poll."""
+    budget, state = poller.budget, poller.state
+    data: dict[str, str] = {}
+    if outcome is not None:
+        if send(poller.signal, outcome, until=min(budget.hard_end, _put_end(budget.clock))):
+            return
+        if budget.clock.now() >= budget.deadline:
+            logger.error("completion signal %s not delivered by the deadline", outcome.status)
+            return
+        data = {PENDING_SIGNAL: json.dumps(outcome.to_json())}
+    handover = waiting.HandOver(continuation.PHASE_SIGNAL, "")
+    follow_up = continue_after(handover, budget, state, state.physical_id, data)
+    try:
+        continuation.hand_over(
+            poller.event,
+            poller.function_arn,
+            follow_up.state,
+            clock=budget.clock,
+            until=follow_up.until,
+        )
+    except schedules.DuplicateHandOver:
+        logger.info("poller: the next poll is scheduled already (a duplicate delivery); stopping")
+    except ServiceError as error:
+        if outcome is None:
+            reason = export_jobs.short(f"the wait's poller stopped: {error}")
+            send(
+                poller.signal, Signal(FAILURE, state.physical_id, {}, reason), until=budget.hard_end
+            )
+        else:
+            logger.error("poller stopped with the signal undelivered: %s", error)

@@ -1,25 +1,23 @@
-"""Carrying a long wait over to a follow-up invocation of this same function.
+"""Carrying a wait over to a follow-up invocation of this same function, a poll later.
 
 The follow-up gets the original event plus ``AudienceExportContinuation`` (when the request
-started, its deadline, what was being waited for). It is invoked asynchronously with
-``lambda:Invoke`` on the function's own ARN: no EventBridge rule, target or Lambda permission is
-ever created, so nothing can be left behind.
+started, its deadline, what was being waited for). It is invoked by a one-time EventBridge
+Scheduler schedule that deletes itself once it fired (:mod:`schedules`): between two polls
+nothing runs. Payloads written by earlier versions (which invoked the function directly) carry
+the same keys and are understood alike.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from . import clients, waiting
+from . import rules, schedules, waiting
 from .clock import Clock
-from .export_jobs import ServiceError
 
 KEY: Final = "AudienceExportContinuation"
 PHASE_GENERATION: Final = "generation"  # waiting for the generation job before Start
@@ -27,9 +25,23 @@ PHASE_EXPORT: Final = "export"  # waiting for the export to be ACTIVE
 PHASE_JOB: Final = "job"  # starting a generation job resource's job, or waiting for it
 PHASE_JOB_DELETE: Final = "job-delete"  # waiting for a generation job to be gone
 PHASE_SIGNAL: Final = "signal"  # answered; polling until the WaitCondition can be signalled
-PHASES: Final = (PHASE_GENERATION, PHASE_EXPORT, PHASE_JOB, PHASE_JOB_DELETE, PHASE_SIGNAL)
-# Each invocation waits at least this long before handing over (a lower bound for the cap).
-MIN_SPAN_S: Final = 5.0
+# The Delete was answered; deleting the job once the service allows it.
+PHASE_BACKGROUND_DELETE: Final = "background-delete"
+# A provider's drain being deleted: waiting until its stack's background deletions are done.
+PHASE_DRAIN: Final = "drain"
+PHASES: Final = (
+    PHASE_GENERATION,
+    PHASE_EXPORT,
+    PHASE_JOB,
+    PHASE_JOB_DELETE,
+    PHASE_SIGNAL,
+    PHASE_BACKGROUND_DELETE,
+    PHASE_DRAIN,
+)
+# Phases whose invocations never answer CloudFormation: that was done.
+AFTER_ANSWER_PHASES: Final = (PHASE_SIGNAL, PHASE_BACKGROUND_DELETE)
+# A safety net only (chains end by time): no two invocations of a chain are closer than this.
+MIN_SPAN_S: Final = 20.0
 SPARE_INVOCATIONS: Final = 3
 # Clocks of two invocations may disagree a little; more than this is not skew.
 CLOCK_SKEW_S: Final = 60.0
@@ -63,12 +75,10 @@ def _number(raw: object, key: str) -> float:
     return float(raw)
 
 
-def max_invocations(timeout_s: int, span_s: float) -> int:
-    """How many invocations a wait of ``timeout_s`` can need, each waiting ``span_s``, plus a few.
-
-    A chain longer than that is not ours (a crafted or replayed event) and is ended.
-    """
-    return math.ceil(timeout_s / max(MIN_SPAN_S, span_s)) + SPARE_INVOCATIONS
+def max_invocations(timeout_s: int) -> int:
+    """Far more invocations than a wait of ``timeout_s`` takes (its polls are a minute apart or
+    more): a safety net against a crafted or replayed chain. Chains end by time."""
+    return math.ceil(timeout_s / MIN_SPAN_S) + SPARE_INVOCATIONS
 
 
 def read(
@@ -121,54 +131,91 @@ def begin(
 ) -> tuple[State | None, waiting.Budget]:
     """The continuation state in ``event`` (None for a fresh request) and this invocation's
     budget; ValueError for a continuation that is not ours."""
-    state = read(
-        event,
-        now=clock.now(),
-        timeout_s=timeout_s,
-        max_invocation=max_invocations(timeout_s, waiting.inline_span_s(remaining_s)),
+    now = clock.now()
+    state = read(event, now=now, timeout_s=timeout_s, max_invocation=max_invocations(timeout_s))
+    deadline = (
+        min(state.deadline, waiting.deadline_for(state.started, timeout_s)) if state else None
     )
+    ends = deadline if deadline is not None else waiting.deadline_for(now, timeout_s)
+    if ends - now <= schedules.LAST_STRETCH_S:
+        inline_s = None  # too close to the deadline to schedule: wait out the rest inline
+    else:
+        inline_s = 0.0 if state else waiting.FIRST_INLINE_S
     budget = waiting.Budget.begin(
         clock,
         started=state.started if state else None,
         # Never later than the first start + ServiceTimeout, whatever the event says.
-        deadline=(
-            min(state.deadline, waiting.deadline_for(state.started, timeout_s)) if state else None
-        ),
+        deadline=deadline,
         timeout_s=timeout_s,
         remaining_s=remaining_s,
+        inline_s=inline_s,
     )
     return state, budget
+
+
+def _kind(phase: str) -> str:
+    if phase == PHASE_SIGNAL:
+        return schedules.KIND_SIGNAL
+    if phase == PHASE_BACKGROUND_DELETE:
+        return schedules.KIND_DELETE
+    return schedules.KIND_WAIT
+
+
+def poll_name(event: Mapping[str, Any], physical_id: str, phase: str, invocation: int) -> str:
+    """The schedule name of poll ``invocation`` of a chain (see :mod:`schedules`)."""
+    chain = physical_id
+    if phase == PHASE_SIGNAL:
+        # Each WaitCondition has its own poller: an update to a new handle starts a second one.
+        properties = event.get("ResourceProperties")
+        url = properties.get(rules.KEY_SIGNAL_URL) if isinstance(properties, Mapping) else None
+        chain += f"\n{url}"
+    return schedules.schedule_name(
+        str(event.get("StackId", "")),
+        str(event.get("LogicalResourceId", "")),
+        chain,
+        _kind(phase),
+        invocation,
+    )
+
+
+def background_marker_name(stack_id: str, logical_id: str) -> str:
+    """The schedule that marks a background deletion of ``logical_id`` as going on: created
+    before its Delete is answered, deleted when the deletion ends (see provider_drain)."""
+    return schedules.schedule_name(stack_id, logical_id, "marker", schedules.KIND_DELETE, 0)
+
+
+def pending_poll_names(event: Mapping[str, Any], physical_id: str, phase: str) -> list[str]:
+    """Every name a pending poll of that chain can have."""
+    return [poll_name(event, physical_id, phase, slot) for slot in range(schedules.SLOTS)]
 
 
 def hand_over(
     event: Mapping[str, Any], function_arn: str, state: State, *, clock: Clock, until: float
 ) -> None:
-    """Invoke this function again, asynchronously, with the event and ``state``."""
+    """Schedule the next poll: this function, invoked with the event and ``state``.
+
+    Raises :class:`schedules.DuplicateHandOver` when that poll is scheduled already (this is a
+    duplicate delivery of the previous one), ServiceError when it cannot be scheduled.
+    """
     follow_up = {key: value for key, value in event.items() if key != KEY}
     follow_up[KEY] = state.to_json()
-    payload = json.dumps(follow_up).encode("utf-8")
-    try:
-        clients.call(
-            lambda timeout: clients.lambda_(timeout).invoke(
-                FunctionName=function_arn, InvocationType="Event", Payload=payload
-            ),
-            clock=clock,
-            until=until,
-            action="lambda:InvokeFunction",
-        )
-    except (ClientError, BotoCoreError, clients.Unavailable) as error:
-        if isinstance(error, ClientError):
-            detail = clients.error_code(error)
-        elif isinstance(error, clients.Unavailable):
-            detail = f"{error.last}, {error.attempts} attempts"
-        else:
-            detail = str(error)
-        raise ServiceError(
-            f"could not continue waiting in a follow-up invocation: lambda:InvokeFunction on "
-            f"{function_arn} failed ({detail})"
-        ) from error
+    now = clock.now()
+    at = schedules.next_poll_at(now, schedules.delay_for(state.invocation), state.deadline)
+    if at is None:
+        # Too close to the deadline for a schedule to fire surely before it: the next look is
+        # at the deadline, where the wait ends with its reason.
+        at = math.ceil((now + schedules.MIN_LEAD_S) / schedules.PRECISION_S) * schedules.PRECISION_S
+    schedules.create(
+        name=poll_name(event, state.physical_id, state.phase, state.invocation),
+        at=at,
+        function_arn=function_arn,
+        payload=follow_up,
+        clock=clock,
+        until=until,
+    )
     logger.info(
-        "waiting continues in follow-up invocation %d (phase %s); no response from this one",
+        "waiting continues in poll %d (phase %s) at %s; no response from this invocation",
         state.invocation,
         state.phase,
+        time.strftime("%H:%M:%S", time.gmtime(at)),
     )

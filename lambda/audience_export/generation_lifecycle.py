@@ -25,6 +25,7 @@ from .export_jobs import ConflictError, ServiceError, SlotQuotaError, describe_s
 from .generation_calls import Job, NotFoundError, delete_job, find_job, get_job, set_tags, start_job
 from .lifecycle import stack_name
 from .outcomes import Done, Outcome, RequestError, continue_after
+from .signal_url import signal_url_problem
 
 ACTIVE: Final = "ACTIVE"
 CREATE_FAILED: Final = "CREATE_FAILED"
@@ -34,7 +35,6 @@ CREATING: Final = ("CREATE_PENDING", "CREATE_IN_PROGRESS")
 DELETING: Final = ("DELETE_PENDING", "DELETE_IN_PROGRESS")
 UNKNOWN: Final = "UNKNOWN"
 MAX_UNLISTED_CONFLICTS: Final = 3
-_DELETE_REQUESTED: Final = "DeleteRequested"  # continuation data of a Delete
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +114,21 @@ def is_job_arn(value: object) -> bool:
 def target_for(properties: object, event: Mapping[str, Any]) -> JobTarget:
     props = rules.parse_generation_job_properties(properties)
     stack_id, logical_id = str(event.get("StackId", "")), str(event.get("LogicalResourceId", ""))
-    return JobTarget(
+    target = JobTarget(
         props, props.job_name(f"{stack_name(stack_id)}/{logical_id}"), owner(stack_id, logical_id)
     )
+    rules.check_role_partition(
+        props.role_arn,
+        rules.arn_partition(stack_id),
+        f"{rules.KEY_SEED}.{rules.KEY_ROLE_ARN}",
+        of="the stack",
+    )
+    if props.signal is not None:
+        # Only a handle of this very stack: anything else would be an SSRF.
+        problem = signal_url_problem(props.signal.url, stack_id)
+        if problem is not None:
+            raise rules.RuleError(rules.KEY_SIGNAL_URL, problem)
+    return target
 
 
 def owner(stack_id: str, logical_id: str) -> str:
@@ -451,84 +463,3 @@ def _unchanged(event: Mapping[str, Any], target: JobTarget) -> bool:
     except rules.RuleError:
         return False
     return (old.name, old.request) == (target.name, target.request)
-
-
-# --- Delete ----------------------------------------------------------------------------------
-
-
-def delete(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
-    """Handle a Delete request, or continue one that was handed over."""
-    physical_id = event.get("PhysicalResourceId")
-    if not is_job_arn(physical_id):
-        # A failed Create answered under an id that names no job: there is nothing to delete.
-        logger.info("delete: no job behind %s, nothing to do", physical_id)
-        return Done(str(physical_id or ""), {})
-    arn = str(physical_id)
-    try:
-        state, budget = continuation.begin(
-            event, clock=clock, timeout_s=_timeout_s(event), remaining_s=remaining_s
-        )
-    except ValueError as error:
-        raise RequestError(f"invalid continuation: {error}") from error
-    deletion = Deletion(requested=state is not None and state.data.get(_DELETE_REQUESTED) == "true")
-    try:
-        _delete(arn, budget, deletion)
-    except waiting.HandOver as handover:
-        data = {_DELETE_REQUESTED: "true"} if deletion.requested else {}
-        return continue_after(handover, budget, state, arn, data)
-    return Done(arn, {})
-
-
-@dataclass
-class Deletion:
-    requested: bool  # a Delete was accepted (so DELETE_FAILED is the answer to ours)
-
-
-def _timeout_s(event: Mapping[str, Any]) -> int:
-    """The resource's ServiceTimeout; the default if its properties cannot be read (a Delete
-    must still delete the job)."""
-    properties = event.get("ResourceProperties")
-    raw = properties.get(rules.KEY_TIMEOUT) if isinstance(properties, Mapping) else None
-    try:
-        return rules.check_timeout_seconds(rules.parse_int(raw, rules.KEY_TIMEOUT))
-    except rules.RuleError:
-        return rules.TIMEOUT_MAX_SECONDS
-
-
-def _delete(arn: str, budget: waiting.Budget, deletion: Deletion) -> None:
-    """Delete the job and wait until it is gone (ResourceNotFound counts as gone)."""
-
-    def poll() -> tuple[bool, str]:
-        try:
-            job = get_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
-        except NotFoundError:
-            return True, "gone"
-        if job.status in CREATING:
-            return False, f"{job.status} (deletable once created)"
-        if job.status in DELETING:
-            deletion.requested = True
-            return False, job.status
-        if job.status == DELETE_FAILED and deletion.requested:
-            status = describe_status(job.status, job.status_code, job.status_message)
-            raise RequestError(f"audience generation job {arn} could not be deleted: {status}")
-        try:
-            delete_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
-        except NotFoundError:
-            return True, "gone"
-        except ConflictError:
-            return False, "CONFLICT (still being created)"
-        deletion.requested = True
-        logger.info("deleting audience generation job %s", arn)
-        return False, "DELETE_PENDING"
-
-    waiting.wait_until(
-        budget,
-        poll,
-        phase=continuation.PHASE_JOB_DELETE,
-        last_status="not read yet",
-        poll_first=True,
-        timeout_reason=lambda elapsed, status: (
-            f"timed out after {elapsed} s deleting audience generation job {arn} "
-            f"(last status {status})"
-        ),
-    )

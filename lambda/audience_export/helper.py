@@ -30,7 +30,7 @@ from crhelper import CfnResource
 
 from . import clock, waiting
 from .events import event_problem, shown, usable_response_url
-from .redaction import ResponseUrlFilter, signal_urls
+from .redaction import ResponseUrlFilter, secrets_of
 from .response import FAILED, Answer
 
 LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -60,8 +60,7 @@ class Helper(CfnResource):
         self._response_url = ""
         self._event = event if isinstance(event, Mapping) else {}
         self._context = context
-        raw_url = self._event.get("ResponseURL")
-        self.redactor.watch(raw_url if isinstance(raw_url, str) else "", *signal_urls(self._event))
+        self.redactor.watch(*secrets_of(self._event))
         url = usable_response_url(self._event)
         if url is None:
             logger.error(

@@ -9,12 +9,24 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Protocol
 
-from . import clients, clock, completion, continuation, generation_lifecycle, lifecycle
+from . import (
+    clients,
+    clock,
+    completion,
+    continuation,
+    generation_lifecycle,
+    job_deletion,
+    lifecycle,
+    provider_drain,
+    rules,
+    schedules,
+    waiting,
+)
 from .clock import Clock
 from .export_jobs import ServiceError, short, unavailable_reason
 from .generation_lifecycle import JobFailed
 from .helper import Helper
-from .redaction import redacted_event, signal_urls
+from .redaction import redacted_event, secrets_of
 from .rules import RuleError
 from .waiting import DeadlineError
 
@@ -32,16 +44,22 @@ def handler(event: dict[str, Any], context: Any) -> None:
     if isinstance(event, Mapping) and completion.is_poll(event):
         # Answered already: this invocation only waits to signal the WaitCondition.
         # Its hand-over payload (logged by botocore at DEBUG) carries both URLs.
-        response_url = event.get("ResponseURL")
-        helper.redactor.watch(
-            response_url if isinstance(response_url, str) else "", *signal_urls(event)
-        )
+        helper.redactor.watch(*secrets_of(event))
         _poll(event, context)
         return
     helper(event, context)
 
 
 def _poll(event: Mapping[str, Any], context: Any) -> None:
+    remaining_s = context.get_remaining_time_in_millis() / 1000
+    if completion.phase_of(event) == continuation.PHASE_BACKGROUND_DELETE:
+        job_deletion.delete_in_background(
+            event,
+            clock=clock.current(),
+            remaining_s=remaining_s,
+            function_arn=context.invoked_function_arn,
+        )
+        return
     make_check: Callable[[str], completion.Check]
     try:
         if generation_lifecycle.is_generation_event(event):
@@ -61,7 +79,7 @@ def _poll(event: Mapping[str, Any], context: Any) -> None:
         signal,
         make_check,
         clock=clock.current(),
-        remaining_s=context.get_remaining_time_in_millis() / 1000,
+        remaining_s=remaining_s,
         function_arn=context.invoked_function_arn,
     )
 
@@ -95,6 +113,7 @@ def _answer(event: dict[str, Any], context: Any, step: _Step) -> str:
         )
         if isinstance(outcome, lifecycle.Continue):
             _hand_over(event, context, outcome.state, until=outcome.until)
+            # Whatever is returned, nothing is sent: a later poll answers.
             return outcome.state.physical_id
         if outcome.follow_up is not None:
             # The poller is under way before the answer: a resource never completes with
@@ -111,13 +130,29 @@ def _answer(event: dict[str, Any], context: Any, step: _Step) -> str:
 
 
 def _start_poller(event: Mapping[str, Any], context: Any, follow_up: lifecycle.Continue) -> None:
-    _invoke_follow_up(event, context, follow_up.state, until=follow_up.until)
+    try:
+        if follow_up.state.phase == continuation.PHASE_BACKGROUND_DELETE:
+            job_deletion.start_background(
+                event,
+                context.invoked_function_arn,
+                follow_up.state,
+                clock=clock.current(),
+                until=follow_up.until,
+            )
+            return
+        _invoke_follow_up(event, context, follow_up.state, until=follow_up.until)
+    except schedules.DuplicateHandOver:
+        logger.info("the poller is scheduled already (a duplicate delivery of this request)")
 
 
 def _hand_over(
     event: Mapping[str, Any], context: Any, state: continuation.State, *, until: float
 ) -> None:
-    _invoke_follow_up(event, context, state, until=until)
+    try:
+        _invoke_follow_up(event, context, state, until=until)
+    except schedules.DuplicateHandOver:
+        # Another delivery of this very poll scheduled the next one: it answers, not this one.
+        logger.info("the next poll is scheduled already (a duplicate delivery); not answering")
     helper.defer()
 
 
@@ -139,6 +174,8 @@ def _invoke_follow_up(
 
 @helper.create
 def create(event: dict[str, Any], context: Any) -> str:
+    if provider_drain.is_drain_event(event):
+        return _answer(event, context, provider_drain.create)
     step = (
         generation_lifecycle.create
         if generation_lifecycle.is_generation_event(event)
@@ -149,6 +186,8 @@ def create(event: dict[str, Any], context: Any) -> str:
 
 @helper.update
 def update(event: dict[str, Any], context: Any) -> str:
+    if provider_drain.is_drain_event(event):
+        return _answer(event, context, provider_drain.create)
     step = (
         generation_lifecycle.update
         if generation_lifecycle.is_generation_event(event)
@@ -159,10 +198,23 @@ def update(event: dict[str, Any], context: Any) -> str:
 
 @helper.delete
 def delete(event: dict[str, Any], context: Any) -> str | None:
+    if provider_drain.is_drain_event(event):
+        return _answer(event, context, provider_drain.delete)
     if generation_lifecycle.is_generation_event(event):
-        return _answer(event, context, generation_lifecycle.delete)
+        return _answer(event, context, job_deletion.delete)
     # StartAudienceExportJob has no delete counterpart: the export stays in Clean Rooms ML.
-    # No call at all, so Delete succeeds at once for any physical id, including crhelper's
-    # id after a failed Create and anything left by rollback.
-    logger.info("delete: nothing to do for %s", event.get("PhysicalResourceId"))
+    # Only a pending poll of its WaitCondition is deleted; Delete succeeds whatever happens,
+    # for any physical id, including crhelper's id after a failed Create.
+    physical_id = event.get("PhysicalResourceId")
+    if isinstance(physical_id, str) and physical_id:
+        now = clock.current()
+        budget = waiting.Budget.begin(
+            now,
+            started=None,
+            deadline=None,
+            timeout_s=rules.TIMEOUT_MAX_SECONDS,
+            remaining_s=context.get_remaining_time_in_millis() / 1000,
+        )
+        job_deletion.forget_pending_polls(event, physical_id, budget)
+    logger.info("delete: nothing else to do for %s", physical_id)
     return None

@@ -21,6 +21,7 @@ from . import clients, completion, continuation, export_jobs, generation_calls, 
 from .clock import Clock
 from .export_jobs import ExportJob, ServiceError, Size
 from .outcomes import Continue, Done, Outcome, RequestError, continue_after
+from .signal_url import signal_url_problem
 
 __all__ = ["Continue", "Done", "Outcome", "RequestError", "create", "target_for", "update"]
 
@@ -80,12 +81,18 @@ def target_for(properties: object, event: Mapping[str, Any]) -> Target:
         size_value=props.size_value,
         description=props.description,
     )
-    return Target(
+    target = Target(
         props=props,
         name=name,
         size=Size(props.size_type, props.size_value),
         physical_id=rules.physical_id(props.job_arn, name),
     )
+    if props.signal is not None:
+        # Only a handle of this very stack: anything else would be an SSRF.
+        problem = signal_url_problem(props.signal.url, str(event.get("StackId", "")))
+        if problem is not None:
+            raise rules.RuleError(rules.KEY_SIGNAL_URL, problem)
+    return target
 
 
 def create(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:

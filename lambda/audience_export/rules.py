@@ -387,6 +387,9 @@ def physical_id(job_arn: str, name: str) -> str:
 # Here, in the module both sides import, so the handler and the construct name them once.
 EXPORT_RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceExport"
 GENERATION_JOB_RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceGenerationJob"
+# The provider's drain (provider_drain.py) and its one property.
+DRAIN_RESOURCE_TYPE: Final = "Custom::CleanRoomsMlProviderDrain"
+KEY_BACKGROUND_DELETIONS: Final = "BackgroundDeletions"
 
 MODEL_ARN_MIN: Final = 20
 MODEL_ARN_MAX: Final = 2048
@@ -460,6 +463,30 @@ def check_role_arn(value: str, field: str = "role") -> str:
         "an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>, one line)",
     )
     return value
+
+
+_ARN_PARTITION: Final = re.compile(r"arn:(aws[-a-z]*):")
+
+
+def arn_partition(arn: str) -> str | None:
+    """The partition an ARN names (``arn:<partition>:...``); None for anything else."""
+    found = _ARN_PARTITION.match(arn)
+    return found[1] if found else None
+
+
+def check_role_partition(
+    role_arn: str, partition: str | None, field: str = "role", *, of: str = "the model"
+) -> str:
+    """The seed role is in ``partition`` (that of ``of``): a partition's service cannot assume
+    a role of another. A ``partition`` or role ARN that names none is not compared."""
+    role_partition = arn_partition(role_arn)
+    if partition is not None and role_partition is not None and role_partition != partition:
+        raise RuleError(
+            field,
+            f"the role is in partition {role_partition} but {of} is in {partition}: the seed "
+            "role must be in the partition of the configured audience model and of the stack",
+        )
+    return role_arn
 
 
 def check_s3_uri(value: str, field: str = "uri") -> str:
@@ -835,6 +862,9 @@ def parse_generation_job_properties(raw: object) -> GenerationJobProperties:
     role_field = f"{KEY_SEED}.{KEY_ROLE_ARN}"
     role_arn = check_role_arn(
         parse_str(_required(seed, KEY_ROLE_ARN, role_field), role_field), role_field
+    )
+    check_role_partition(
+        role_arn, arn_partition(model_arn), role_field, of="the configured audience model"
     )
     data_source_raw, sql_raw = seed.get(KEY_DATA_SOURCE), seed.get(KEY_SQL)
     compute_raw = seed.get(KEY_COMPUTE)

@@ -2,10 +2,15 @@
 
 Intervals follow "decorrelated jitter": each is drawn from [1 s, 3 x the previous], capped. The
 cap is 4 s for the first 40 s of a request (a quick export is seen quickly) and then grows with
-its age, to 10 % of it, at most 30 s: a long export is seen at most ~10 % late, and
-100 exports waited on together poll about 3 times a second instead of 25. A poll whose call is
-throttled or fails in transit (:class:`clients.Unavailable`) says nothing about the export: the
-status is unknown, the wait goes on with the cap at its maximum, and only the deadline ends it.
+its age, to 10 % of it, at most 30 s. A poll whose call is throttled or fails in transit
+(:class:`clients.Unavailable`) says nothing about the export: the status is unknown, the wait
+goes on with the cap at its maximum, and only the deadline ends it.
+
+An invocation waits inline only briefly (``inline_s`` of :meth:`Budget.begin`): a fresh request
+up to :data:`FIRST_INLINE_S`, so quick jobs and exports finish in the invocation that started
+them; a follow-up invocation looks once. Past that, :class:`HandOver` hands the wait to a poll
+scheduled for later (:mod:`schedules`), so nothing runs between polls; only the last stretch
+before the deadline, too short to schedule, is waited inline.
 
 Time inside one invocation, from its end backwards: crhelper's "Execution timed out" timer
 (``TIMER_LEAD_S``), the response PUT (``response_s``), then the calls that may still run after
@@ -36,6 +41,11 @@ TIMER_LEAD_S: Final = 2.0  # crhelper's timer answers this long before the Lambd
 # little earlier lets our reason, not CloudFormation's generic timeout, reach the stack.
 DEADLINE_MARGIN_S: Final = 10.0
 UNKNOWN: Final = "UNKNOWN"
+# How long a fresh request waits inline before it hands the wait to scheduled polls.
+FIRST_INLINE_S: Final = 20.0
+# How long an invocation whose every look was throttled keeps retrying before it hands over:
+# the polls of many waits come due in the same minute, and the next poll is minutes away.
+THROTTLED_RETRY_S: Final = 10.0
 
 logger = logging.getLogger(__name__)
 
@@ -101,16 +111,22 @@ class Budget:
         deadline: float | None,
         timeout_s: int,
         remaining_s: float,
+        inline_s: float | None = None,
     ) -> Budget:
+        """``inline_s``: how long this invocation may wait inline at most (None: as long as
+        its time allows)."""
         now = clock.now()
         first = now if started is None else started
         reserve = Reserve.for_invocation(remaining_s)
         hard_end = now + remaining_s - reserve.response_s - reserve.timer_s
+        inline_end = hard_end - 2 * reserve.call_s
+        if inline_s is not None:
+            inline_end = min(inline_end, now + inline_s)
         return cls(
             clock=clock,
             started=first,
             deadline=deadline_for(first, timeout_s) if deadline is None else deadline,
-            inline_end=hard_end - 2 * reserve.call_s,
+            inline_end=inline_end,
             hard_end=hard_end,
             call_s=reserve.call_s,
             grace_s=min(DEADLINE_MARGIN_S, timeout_s / 10) / 2,
@@ -182,8 +198,9 @@ def wait_until(
             done, seen = poll()
         except clients.Unavailable as error:
             # Throttled or unreachable: the export may be fine; only the deadline ends this.
-            seen, done = unknown_status(error), False
-            unavailable = True
+            # No attempt at all (no time left for one) says nothing: the last status stands.
+            seen = unknown_status(error) if error.attempts else status
+            done, unavailable = False, True
         else:
             unavailable = False
         if seen != status:
@@ -191,8 +208,13 @@ def wait_until(
         status = seen
         return done
 
-    if poll_first and clock.now() < budget.deadline and look():
-        return status
+    retry_end = min(clock.now() + THROTTLED_RETRY_S, budget.hard_end - 2 * budget.call_s)
+    answered = False  # a look of this invocation was answered (not throttled or unreachable)
+    looked = poll_first and clock.now() < budget.deadline
+    if looked:
+        if look():
+            return status
+        answered = not unavailable
     interval = clients.jitter(FIRST_INTERVAL_S / 2, FIRST_INTERVAL_S * 1.5)
     while True:
         now = clock.now()
@@ -200,10 +222,18 @@ def wait_until(
             raise DeadlineError(timeout_reason(budget.elapsed_s(), status))
         wake = min(now + interval, budget.deadline)
         if wake > budget.inline_end:
-            raise HandOver(phase, status)
+            if not looked:
+                looked = True  # every invocation looks once before it hands over
+                if look():
+                    return status
+                answered = not unavailable
+            if answered or not unavailable or wake > retry_end:
+                raise HandOver(phase, status)
         clock.sleep(wake - now)
+        looked = True
         if look():
             return status
+        answered = answered or not unavailable
         # The request's age, not this wait's: a wait resumed by a follow-up invocation goes on
         # at the pace it had.
         waited = clock.now() - budget.started

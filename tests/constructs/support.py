@@ -92,6 +92,26 @@ def only_export_properties(template: dict[str, Any]) -> dict[str, Any]:
     return properties
 
 
+def function_role_id(template: dict[str, Any]) -> str:
+    """The logical id of the role the provider's one Lambda function runs as (the other role,
+    the scheduler role, is Scheduler's)."""
+    [function] = resources_of_type(template, "AWS::Lambda::Function").values()
+    role_id: str = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role_id
+
+
+def role_policy_documents(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    """The identity policies of one role: its inline Policies and the policy resources on it."""
+    role = template["Resources"][role_id]
+    documents = [policy["PolicyDocument"] for policy in role["Properties"].get("Policies", [])]
+    documents += [
+        policy["Properties"]["PolicyDocument"]
+        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"].get("Roles", [])
+    ]
+    return documents
+
+
 def iam_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     """Every statement of every identity policy: role inline policies and policy resources."""
     statements: list[dict[str, Any]] = []
@@ -101,6 +121,14 @@ def iam_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
     for policy in resources_of_type(template, "AWS::IAM::Policy").values():
         statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return statements
+
+
+def passes_to_scheduler(statement: dict[str, Any]) -> bool:
+    """The provider's ``iam:PassRole`` of its scheduler role (test_provider_scheduling.py),
+    which every provider has beside the seed roles it may pass to Clean Rooms ML."""
+    return statement.get("Condition") == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+    }
 
 
 def as_list(value: Any) -> list[Any]:

@@ -66,9 +66,9 @@ def test_defaults_are_left_out_of_the_template() -> None:
     # CloudFormation's own defaults (Delete), not repeated.
     assert "DeletionPolicy" not in job
     assert "UpdateReplacePolicy" not in job
-    # One provider (Lambda, role) for both resource types.
+    # One provider (Lambda, its role, Scheduler's role) for both resource types.
     assert len(resources_of_type(template, "AWS::Lambda::Function")) == 1
-    assert len(resources_of_type(template, "AWS::IAM::Role")) == 1
+    assert len(resources_of_type(template, "AWS::IAM::Role")) == 2
 
 
 def test_every_prop_reaches_the_template() -> None:
@@ -263,8 +263,12 @@ def test_an_export_of_a_concrete_job_arn_keeps_the_roles_own_policy() -> None:
         audience_generation_job_arn=f"{MODEL_ARN.split(':configured')[0]}:audience-generation-job/j",
         audience_size=AudienceSize.percentage(5),
     )
-    [policy_id] = resources_of_type(template_of(stack), "AWS::IAM::Policy")
-    assert "SelfInvokePolicy" in policy_id
+    # Beside the provider's own two (self-invoke, Scheduler's invoke): no policy resource.
+    policy_ids = sorted(resources_of_type(template_of(stack), "AWS::IAM::Policy"))
+    assert [policy_id.split("Provider")[1][:-8] for policy_id in policy_ids] == [
+        "SchedulerInvokePolicy",
+        "SelfInvokePolicy",
+    ]
 
 
 def test_jobs_share_one_generation_jobs_policy() -> None:

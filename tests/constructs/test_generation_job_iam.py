@@ -42,7 +42,9 @@ from tests.constructs.support import (
     as_list,
     dependency_graph,
     find_cycle,
+    function_role_id,
     iam_statements,
+    passes_to_scheduler,
     resources_of_type,
     template_of,
 )
@@ -63,7 +65,12 @@ def job_and_export(stack: Stack) -> iam.Role:
 
 
 def statements_with(template: dict[str, Any], action: str) -> list[dict[str, Any]]:
-    return [s for s in iam_statements(template) if action in as_list(s["Action"])]
+    """The statements with ``action``, but the provider's PassRole of its scheduler role."""
+    return [
+        s
+        for s in iam_statements(template)
+        if action in as_list(s["Action"]) and not passes_to_scheduler(s)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +126,7 @@ def test_no_statement_allows_everything(synthesized: Any) -> None:
 def test_the_roles_own_policy_never_names_the_job(synthesized: Any) -> None:
     _, _, template = synthesized
     job_id, _ = only_job(template)
-    roles = resources_of_type(template, "AWS::IAM::Role")
-    [role] = [resource for logical_id, resource in roles.items() if "Seed" not in logical_id]
+    role = template["Resources"][function_role_id(template)]
     assert job_id not in json.dumps(role)
     policy_id, _ = policy_resource(template, "GenerationJobsPolicy")
     assert job_id not in json.dumps(template["Resources"][policy_id])
@@ -165,7 +171,8 @@ def test_models_and_seed_roles_are_each_named_once() -> None:
     assert listing["Resource"] == [MODEL_ARN, OTHER_MODEL_ARN]
     [pass_role] = statements_with(template, "iam:PassRole")
     assert pass_role["Resource"] == [SEED_ROLE_ARN, OTHER_SEED_ROLE_ARN]
-    assert len(resources_of_type(template, "AWS::IAM::Policy")) == 2  # self-invoke, jobs
+    # Self-invoke (with scheduling), Scheduler's invoke, jobs.
+    assert len(resources_of_type(template, "AWS::IAM::Policy")) == 3
 
 
 def test_the_generation_policy_counts_towards_the_roles_size_limit() -> None:
@@ -220,7 +227,12 @@ def test_cdk_nag_clean_with_only_the_account_jobs_acknowledged(tmp_path: Path) -
     job_and_export(stack)
     app.synth()  # raises ValidationFailed on an unacknowledged finding
     assert violations(tmp_path) == []
-    [(path, rules)] = acknowledgments(tmp_path, stack).items()
+    found = acknowledgments(tmp_path, stack)
+    # The schedules of the provider's own group (test_provider_scheduling.py).
+    provider_path = f"/{stack.stack_name}/CleanRoomsMlAudienceExportProvider"
+    [schedules] = found.pop(f"{provider_path}/SelfInvokePolicy")
+    assert ":scheduler:" in schedules
+    [(path, rules)] = found.items()
     assert path.endswith("/CleanRoomsMlAudienceExportProvider/GenerationJobsPolicy")
     [(rule, reason)] = rules.items()
     assert rule == (

@@ -1,4 +1,5 @@
-"""cdk-nag's AwsSolutions pack on the example app: no findings, and nothing acknowledged.
+"""cdk-nag's AwsSolutions pack on the example app: no findings, and nothing acknowledged but
+the provider's narrowest wildcards.
 
 The provider meets the rules rather than suppressing them: its own log group (no
 AWSLambdaBasicExecutionRole), inline policies only, no ``*`` resources, the newest runtime.
@@ -83,6 +84,12 @@ def test_provider_stack_acknowledges_only_its_account_scoped_wildcard(
         f"{scope}:audience-generation-job/*]"
     )
     assert "cannot name their generation jobs" in reason
+    # Its next polls: the schedules of its own group (test_provider_scheduling.py).
+    [schedules] = acknowledged.pop(f"/{stack.stack_name}/Provider/SelfInvokePolicy")
+    assert schedules.startswith(
+        f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:{scope}:"
+        "schedule/<ProviderScheduleGroup"
+    )
     # Generation jobs: one policy of their own, each account-scoped wildcard acknowledged.
     [(path, job_rules)] = acknowledged.items()
     assert path == f"/{stack.stack_name}/Provider/GenerationJobsPolicy"

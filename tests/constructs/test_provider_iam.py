@@ -26,7 +26,9 @@ from tests.constructs.support import (
     JOB_ARNS,
     REGION,
     as_list,
+    function_role_id,
     resources_of_type,
+    role_policy_documents,
     template_of,
 )
 from tests.constructs.test_nag import nag_app, violations
@@ -76,14 +78,9 @@ def _all_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _inline_documents(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """The role's inline policies: its Policies and the AWS::IAM::Policy resources on it."""
-    (role,) = resources_of_type(template, "AWS::IAM::Role").values()
-    documents = [policy["PolicyDocument"] for policy in role["Properties"].get("Policies", [])]
-    documents += [
-        policy["Properties"]["PolicyDocument"]
-        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
-    ]
-    return documents
+    """The function role's inline policies: its Policies and the AWS::IAM::Policy resources on
+    it (not the scheduler role's)."""
+    return role_policy_documents(template, function_role_id(template))
 
 
 def _deployed(node: Any) -> Any:

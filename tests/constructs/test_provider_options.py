@@ -21,12 +21,14 @@ from cdk_cleanrooms_ml import (
     LogLevel,
     ValidationError,
 )
+from cdk_cleanrooms_ml.scheduling import GROUP_ENV, ROLE_ENV
 from tests.constructs.support import (
     ACCOUNT,
     EXPORT_ACTIONS,
     JOB_ARN,
     REGION,
     as_list,
+    function_role_id,
     iam_statements,
     new_stack,
     resources_of_type,
@@ -49,6 +51,13 @@ def function_of(template: dict[str, Any]) -> dict[str, Any]:
     [function] = resources_of_type(template, "AWS::Lambda::Function").values()
     properties: dict[str, Any] = function["Properties"]
     return properties
+
+
+def log_level_of(function: dict[str, Any]) -> str:
+    """The function's LOG_LEVEL; its other variables are the scheduling ones."""
+    variables: dict[str, str] = function["Environment"]["Variables"]
+    assert set(variables) == {"LOG_LEVEL", GROUP_ENV, ROLE_ENV}
+    return variables["LOG_LEVEL"]
 
 
 def log_group_id(template: dict[str, Any]) -> str:
@@ -79,7 +88,7 @@ def test_options_reach_the_function_and_its_log_group() -> None:
     template = template_of(stack)
     function = function_of(template)
     assert function["MemorySize"] == 512
-    assert function["Environment"] == {"Variables": {"LOG_LEVEL": "DEBUG"}}
+    assert log_level_of(function) == "DEBUG"
     # Text logs stay Lambda's default: no format or level in the template.
     assert function["LoggingConfig"] == {"LogGroup": {"Ref": log_group_id(template)}}
     [group] = resources_of_type(template, "AWS::Logs::LogGroup").values()
@@ -91,7 +100,7 @@ def test_log_level_by_name() -> None:
     stack = new_stack()
     provider = CleanRoomsMlProvider(stack, "Provider", log_level=" warning ")
     assert provider.log_level is LogLevel.WARNING
-    assert function_of(template_of(stack))["Environment"] == {"Variables": {"LOG_LEVEL": "WARNING"}}
+    assert log_level_of(function_of(template_of(stack))) == "WARNING"
 
 
 @pytest.mark.parametrize(
@@ -125,7 +134,7 @@ def test_json_logs_keep_the_handlers_level_in_step_with_lambdas(
     function = function_of(template)
     # Lambda formats the records (the handler writes none of its own JSON); LOG_LEVEL is the
     # handler's level in JSON as in text.
-    assert function["Environment"] == {"Variables": {"LOG_LEVEL": log_level}}
+    assert log_level_of(function) == log_level
     assert function["LoggingConfig"] == {
         "LogFormat": "JSON",
         "LogGroup": {"Ref": log_group_id(template)},
@@ -227,7 +236,7 @@ def test_in_a_vpc_the_role_may_manage_only_network_interfaces_of_its_account() -
         "SecurityGroupIds": [{"Fn::GetAtt": [group_id, "GroupId"]}],
         "SubnetIds": SUBNETS,
     }
-    [role] = resources_of_type(template, "AWS::IAM::Role").values()
+    role = template["Resources"][function_role_id(template)]
     assert "ManagedPolicyArns" not in role["Properties"]  # no AWSLambdaVPCAccessExecutionRole
 
     statements = iam_statements(template)
@@ -297,6 +306,12 @@ def test_a_provider_in_a_vpc_passes_cdk_nag_with_two_precise_acknowledgments(
             f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:{REGION}:"
             f"{ACCOUNT}:*/*]",
         ),
+        (
+            # The schedules of its own group, as for any provider (test_provider_scheduling.py).
+            "/InVpc/Provider/SelfInvokePolicy",
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:{REGION}:"
+            f"{ACCOUNT}:schedule/<ProviderScheduleGroup28B3EB3E>/*]",
+        ),
     ]
 
 
@@ -359,7 +374,7 @@ def test_the_provider_stack_takes_stack_props_and_provider_options() -> None:
     assert template["Description"] == "Team A's provider"
     function = function_of(template)
     assert function["MemorySize"] == 256
-    assert function["Environment"] == {"Variables": {"LOG_LEVEL": "DEBUG"}}
+    assert log_level_of(function) == "DEBUG"
     assert function["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
     assert stack.tags.tag_values() == {"team": "a"}
 

@@ -28,6 +28,7 @@ from tests.constructs.support import (
     REGION,
     as_list,
     export_resources,
+    function_role_id,
     iam_statements,
     new_stack,
     resources_of_type,
@@ -322,7 +323,7 @@ def test_allowed_job_arns_replace_the_account_wide_pattern() -> None:
     [statement] = export_statements(template)
     assert statement["Resource"] == [TEAM_JOBS, ONE_JOB]
     # The exports' policy (the role's own); generation jobs have a policy of their own.
-    [role] = resources_of_type(template, "AWS::IAM::Role").values()
+    role = template["Resources"][function_role_id(template)]
     assert "audience-generation-job/*" not in json.dumps(role)
     assert stack.allowed_job_arns == [TEAM_JOBS, ONE_JOB]
 

@@ -18,10 +18,12 @@ from tests.constructs.support import (
     dependency_graph,
     export_resources,
     find_cycle,
+    function_role_id,
     iam_statements,
     logical_id,
     new_stack,
     resources_of_type,
+    role_policy_documents,
     template_of,
 )
 
@@ -61,11 +63,13 @@ def synthesized() -> tuple[Stack, list[AudienceExport], dict[str, Any]]:
     return stack, exports, template_of(stack)
 
 
-def test_three_exports_share_one_lambda_and_one_role(synthesized: Any) -> None:
+def test_three_exports_share_one_lambda_and_its_roles(synthesized: Any) -> None:
     _, _, template = synthesized
     assert len(export_resources(template)) == 3
     assert len(resources_of_type(template, "AWS::Lambda::Function")) == 1
-    assert len(resources_of_type(template, "AWS::IAM::Role")) == 1
+    # The function's role and the one Scheduler invokes it with (test_provider_scheduling.py).
+    assert len(resources_of_type(template, "AWS::IAM::Role")) == 2
+    assert len(resources_of_type(template, "AWS::Scheduler::ScheduleGroup")) == 1
     assert len(resources_of_type(template, "AWS::Logs::LogGroup")) == 1
 
 
@@ -118,8 +122,9 @@ def test_export_statements_name_exactly_the_three_job_arns(synthesized: Any) -> 
 
 def test_role_has_no_managed_policies_and_logs_only_to_its_log_group(synthesized: Any) -> None:
     _, _, template = synthesized
-    (role,) = resources_of_type(template, "AWS::IAM::Role").values()
-    assert "ManagedPolicyArns" not in role["Properties"]
+    role = template["Resources"][function_role_id(template)]
+    for any_role in resources_of_type(template, "AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in any_role["Properties"]
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {
             "Action": "sts:AssumeRole",
@@ -143,19 +148,30 @@ def test_role_has_no_managed_policies_and_logs_only_to_its_log_group(synthesized
 def test_function_may_invoke_only_itself(synthesized: Any) -> None:
     _, _, template = synthesized
     function_id = next(iter(resources_of_type(template, "AWS::Lambda::Function")))
+    only_itself = {
+        "Action": "lambda:InvokeFunction",
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": [function_id, "Arn"]},
+    }
+    # The function's role (hand-overs of waits from before Scheduler) and Scheduler's role.
     invoke = [s for s in iam_statements(template) if "lambda:" in str(s["Action"])]
-    assert invoke == [
-        {
-            "Action": "lambda:InvokeFunction",
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [function_id, "Arn"]},
-        }
+    assert invoke == [only_itself, only_itself]
+    own = [
+        statement
+        for document in role_policy_documents(template, function_role_id(template))
+        for statement in document["Statement"]
+        if "lambda:" in str(statement["Action"])
     ]
+    assert own == [only_itself]
 
 
 def test_exports_wait_for_the_self_invoke_permission(synthesized: Any) -> None:
     _, _, template = synthesized
-    (policy_id,) = resources_of_type(template, "AWS::IAM::Policy")
+    [policy_id] = [
+        logical_id
+        for logical_id in resources_of_type(template, "AWS::IAM::Policy")
+        if logical_id.startswith("CleanRoomsMlAudienceExportProviderSelfInvokePolicy")
+    ]
     for resource in export_resources(template).values():
         assert policy_id in as_list(resource["DependsOn"])
 

@@ -24,12 +24,15 @@ from tests.handler.support import (
     MODEL_ARN,
     OUTPUT_PREFIX,
     REGION,
+    SCHEDULE_GROUP,
+    SCHEDULER_ROLE_ARN,
     FakeClock,
 )
 
 if TYPE_CHECKING:
     from mypy_boto3_cleanroomsml import CleanRoomsMLClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
 
 # The handler retries by itself; botocore's own retries would sleep for real.
 NO_RETRIES: Final = Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -55,12 +58,16 @@ class Services:
         self.calls: list[Call] = []
         self.cleanroomsml: CleanRoomsMLClient = boto3.client("cleanroomsml", region_name=REGION)
         self.lambda_: LambdaClient = boto3.client("lambda", region_name=REGION)
+        self.scheduler: EventBridgeSchedulerClient = boto3.client("scheduler", region_name=REGION)
         self._record_calls(self.cleanroomsml)
         self._record_calls(self.lambda_)
+        self._record_calls(self.scheduler)
         self.cleanroomsml_stub = Stubber(self.cleanroomsml)
         self.lambda_stub = Stubber(self.lambda_)
+        self.scheduler_stub = Stubber(self.scheduler)
         self.cleanroomsml_stub.activate()
         self.lambda_stub.activate()
+        self.scheduler_stub.activate()
         self._servers: list[LoopbackServer] = []
 
     def _record_calls(self, client: BaseClient) -> None:
@@ -82,6 +89,17 @@ class Services:
         )
         self._record_calls(self.cleanroomsml)
 
+    def use_scheduler(self, server: LoopbackServer) -> None:
+        """Send the Scheduler calls to ``server`` (the harness's Scheduler API; stopped by
+        :meth:`close`) instead of the stub."""
+        self._servers.append(server)
+        self.scheduler_stub.deactivate()
+        self.scheduler = boto3.client(
+            "scheduler", region_name=REGION, endpoint_url=server.url, config=NO_RETRIES
+        )
+        self._record_calls(self.scheduler)
+        self.scheduler_stub = Stubber(self.scheduler)  # never activated: nothing is queued
+
     def operations(self) -> list[str]:
         return [call.operation for call in self.calls]
 
@@ -92,6 +110,7 @@ class Services:
     def verify(self) -> None:
         self.cleanroomsml_stub.assert_no_pending_responses()
         self.lambda_stub.assert_no_pending_responses()
+        self.scheduler_stub.assert_no_pending_responses()
 
     # Convenience for queueing stubbed answers, in call order.
 
@@ -155,23 +174,47 @@ class Services:
             modeled_fields={"message": message, **modeled} if message or modeled else None,
         )
 
-    def discard_pending_invokes(self) -> None:
-        """Forget Lambda answers queued but never asked for (the hand-over slot offered to the
+    def discard_pending_schedules(self) -> None:
+        """Forget Scheduler answers queued but never asked for (the hand-over slot offered to the
         last invocation of a poller chain, which stopped instead)."""
-        self.lambda_stub.deactivate()
-        self.lambda_stub = Stubber(self.lambda_)
-        self.lambda_stub.activate()
+        self.scheduler_stub.deactivate()
+        self.scheduler_stub = Stubber(self.scheduler)
+        self.scheduler_stub.activate()
 
-    def expect_invoke(self) -> None:
-        self.lambda_stub.add_response(
-            "invoke",
-            {"StatusCode": 202},
+    def expect_schedule(self) -> None:
+        """A CreateSchedule of the next poll: the provider's group and role, self-deleting."""
+        self.scheduler_stub.add_response(
+            "create_schedule",
+            {"ScheduleArn": f"arn:aws:scheduler:{REGION}:111122223333:schedule/polls/next"},
             expected_params={
-                "FunctionName": FUNCTION_ARN,
-                "InvocationType": "Event",
-                "Payload": ANY,
+                "Name": ANY,
+                "GroupName": SCHEDULE_GROUP,
+                "ScheduleExpression": ANY,
+                "ScheduleExpressionTimezone": "UTC",
+                "FlexibleTimeWindow": {"Mode": "OFF"},
+                "ActionAfterCompletion": "DELETE",
+                "Target": {"Arn": FUNCTION_ARN, "RoleArn": SCHEDULER_ROLE_ARN, "Input": ANY},
+                "Description": ANY,
             },
         )
+
+    def expect_schedule_error(self, code: str, status: int = 400) -> None:
+        self.scheduler_stub.add_client_error(
+            "create_schedule", service_error_code=code, http_status_code=status
+        )
+
+    def expect_delete_schedule(self, name: object = ANY, *, gone: bool = True) -> None:
+        if gone:
+            self.scheduler_stub.add_client_error(
+                "delete_schedule",
+                service_error_code="ResourceNotFoundException",
+                http_status_code=404,
+                expected_params={"Name": name, "GroupName": SCHEDULE_GROUP},
+            )
+        else:
+            self.scheduler_stub.add_response(
+                "delete_schedule", {}, {"Name": name, "GroupName": SCHEDULE_GROUP}
+            )
 
 
 def _stamped(**fields: Any) -> dict[str, Any]:

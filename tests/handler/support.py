@@ -10,6 +10,7 @@ CloudFormation's rules for a response. The handler's clients come from :mod:`.se
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import uuid
@@ -45,6 +46,8 @@ STACK_ID = (
     "5b6a1c2e-0000-1111-2222-333344445555"
 )
 LOGICAL_ID = "AudienceExport"
+SCHEDULE_GROUP = "ExportStack-Polls"
+SCHEDULER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ExportStack-SchedulerRole"
 T0 = 1_800_000_000.0  # the fake clock's start, epoch seconds
 OUTPUT_PREFIX = "s3://audience-output/exports"
 
@@ -155,6 +158,12 @@ def cfn_event(
     return event
 
 
+def handle_url(logical_id: str = "CompletionHandle", *, stack_id: str = STACK_ID) -> str:
+    """A new WaitConditionHandle URL of ``stack_id`` (default: the tests' stack), on the test's
+    HTTPS server: what the handler accepts as ``CompletionSignalUrl``."""
+    return cloudformation().handle_url(stack_id, logical_id)
+
+
 def derived_name(
     size: tuple[str, int] = ("ABSOLUTE", 1000), *, logical_id: str = LOGICAL_ID
 ) -> str:
@@ -181,12 +190,31 @@ class Invocation:
     def operations(self) -> list[str]:
         return [call.operation for call in self.calls]
 
+    def _schedule(self) -> dict[str, Any]:
+        created = [call for call in self.calls if call.operation == "CreateSchedule"]
+        assert len(created) == 1, self.operations
+        return created[0].params
+
     def continuation_event(self) -> dict[str, Any]:
-        """The event this invocation handed over to its follow-up invocation."""
-        invokes = [call for call in self.calls if call.operation == "Invoke"]
-        assert len(invokes) == 1, self.operations
-        payload = invokes[0].params["Payload"]
-        return dict(json.loads(payload))
+        """The event this invocation handed over to its follow-up invocation (the input of the
+        one-time schedule it created)."""
+        return dict(json.loads(self._schedule()["Target"]["Input"]))
+
+    def scheduled_at(self) -> float:
+        """When that schedule fires (epoch seconds; Scheduler fires within that minute)."""
+        expression = str(self._schedule()["ScheduleExpression"])
+        assert expression.startswith("at(") and expression.endswith(")"), expression
+        when = dt.datetime.strptime(expression[3:-1], "%Y-%m-%dT%H:%M:%S")
+        return when.replace(tzinfo=dt.UTC).timestamp()
+
+    def schedule_name(self) -> str:
+        return str(self._schedule()["Name"])
+
+    def next_poll(self, clock: FakeClock) -> dict[str, Any]:
+        """The follow-up event, once ``clock`` reached the time its schedule fires: Scheduler
+        fires within the minute it names; here half-way through it, its average."""
+        clock.advance(max(0.0, self.scheduled_at() + 30.0 - clock.now()))
+        return self.continuation_event()
 
 
 @contextmanager
@@ -226,13 +254,21 @@ def invoke_handler(
     Every body PUT to the event's ResponseURL is checked against CloudFormation's contract.
     """
     side = cloudformation()
-    clients.use(cleanroomsml=services.cleanroomsml, lambda_=services.lambda_)
+    clients.use(
+        cleanroomsml=services.cleanroomsml, lambda_=services.lambda_, scheduler=services.scheduler
+    )
     handler_clock.use(services.clock)
     first_call = len(services.calls)
     context = LambdaContext(services.clock, remaining_ms)
     # The handler verifies the response endpoint with the default trust store; SSL_CERT_FILE is
     # how OpenSSL lets that store be the harness's loopback CA.
-    with _env(SSL_CERT_FILE=str(side.certificate.ca_file)):
+    with _env(
+        SSL_CERT_FILE=str(side.certificate.ca_file),
+        # The harness's handle URLs (handle_url) are served under this origin.
+        CDK_CLEANROOMS_ML_LOCAL_SIGNAL_ORIGIN=side.origin,
+        SCHEDULE_GROUP_NAME=SCHEDULE_GROUP,
+        SCHEDULER_ROLE_ARN=SCHEDULER_ROLE_ARN,
+    ):
         index.handler(json.loads(json.dumps(event)), context)
     url = event.get("ResponseURL")
     recorded = side.recorded_for(url) if isinstance(url, str) else []

@@ -1,5 +1,5 @@
-"""Waiting beyond one hour: the resource answers once started, and a chain of poller
-invocations signals its WaitCondition (SUCCESS, FAILURE with the reason), or stops by itself."""
+"""Waiting beyond one hour: the resource answers once started, and a chain of scheduled poller
+invocations signals its WaitCondition: SUCCESS, or FAILURE with the reason — never silence."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.handler.generation_support import START_JOB, job_event, job_propertie
 from tests.handler.local_cleanroomsml import serve_cleanroomsml
 from tests.handler.response_url import cloudformation
 from tests.handler.services import Services
-from tests.handler.support import Invocation, cfn_event, invoke_handler, properties
+from tests.handler.support import Invocation, cfn_event, handle_url, invoke_handler, properties
 
 HOUR = 3600.0
 TWELVE_HOURS = 43_200
@@ -28,15 +28,15 @@ def run_poller(services: Services, event: dict[str, Any], limit: int = 200) -> l
     """Every invocation of the poller chain that ``event`` (a Create's hand-over) starts."""
     runs = []
     for _ in range(limit):
-        services.expect_invoke()  # the slot for a hand-over, if this invocation makes one
+        services.expect_schedule()  # the slot for a hand-over, if this invocation makes one
         run = invoke_handler(event, services=services, remaining_ms=900_000)
         runs.append(run)
         # A poller never answers CloudFormation again: only the Create's answer is recorded.
         assert run.responses_sent == 1
-        if "Invoke" not in run.operations:
-            services.discard_pending_invokes()
+        if "CreateSchedule" not in run.operations:
+            services.discard_pending_schedules()
             return runs
-        event = run.continuation_event()
+        event = run.next_poll(services.clock)
     raise AssertionError(f"the poller was still running after {limit} invocations")
 
 
@@ -48,7 +48,7 @@ def create_with_signal(
     services: Services, props: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The Create's answer and the poller's first event."""
-    services.expect_invoke()
+    services.expect_schedule()
     first = invoke_handler(job_event("Create", props), services=services)
     assert first.response is not None
     assert first.response["Status"] == "SUCCESS", first.response["Reason"]
@@ -60,7 +60,7 @@ def test_a_three_hour_job_completes_the_resource_at_once_and_signals_when_active
 ) -> None:
     caplog.set_level(logging.DEBUG)
     jobs = serve_jobs(services, create_s=3 * HOUR)
-    url = cloudformation().new_url()
+    url = handle_url()
     started = services.clock.now()
 
     answer, poller = create_with_signal(services, job_properties(**signalled(url)))
@@ -77,8 +77,10 @@ def test_a_three_hour_job_completes_the_resource_at_once_and_signals_when_active
     assert data["Status"] == "ACTIVE"
     assert data["OfferedSizes"] == "ABSOLUTE:10000,PERCENTAGE:20"
     assert services.clock.now() - started >= 3 * HOUR
-    # Bounded Lambda use: each invocation waits about 14 minutes, so ~4-5 per hour waited.
-    assert len(runs) <= 5 * 3 + 1
+    # Bounded Lambda use: polls 1, 2, 3, 4, then 5 minutes apart: at most 15 per hour waited.
+    assert len(runs) <= 15 * 3
+    # Seen within one poll interval (5 minutes) and Scheduler's minute of precision.
+    assert services.clock.now() - started <= 3 * HOUR + 360
     assert jobs.starts() == 1
     # The presigned URLs are secrets: neither they nor their signatures reach the log.
     secret = url.split("X-Amz-Signature=")[1]
@@ -93,7 +95,7 @@ def test_create_failed_at_hour_two_signals_failure_with_the_reason_and_stops(
 ) -> None:
     jobs = serve_jobs(services, create_s=2 * HOUR)
     jobs.endpoint.faults.fail_generation_job(status_code="SEED_TOO_SMALL", message="25 ids needed")
-    url = cloudformation().new_url()
+    url = handle_url()
 
     _, poller = create_with_signal(services, job_properties(**signalled(url)))
     runs = run_poller(services, poller)
@@ -101,17 +103,19 @@ def test_create_failed_at_hour_two_signals_failure_with_the_reason_and_stops(
     [signal] = signals(url)
     assert signal["Status"] == "FAILURE"
     assert "CREATE_FAILED (SEED_TOO_SMALL: 25 ids needed)" in signal["Reason"]
-    assert "Invoke" not in runs[-1].operations  # stopped: nothing left running
+    assert "CreateSchedule" not in runs[-1].operations  # stopped: nothing left running
 
 
-def test_a_deleted_job_stops_the_poller_within_one_poll(services: Services) -> None:
-    jobs = serve_jobs(services, create_s=5 * HOUR, delete_s=30.0)
-    url = cloudformation().new_url()
+def test_a_deleted_job_signals_failure_and_stops_within_one_poll(services: Services) -> None:
+    jobs = serve_jobs(services, create_s=5 * HOUR, delete_s=10.0)  # gone within the Delete
+    url = handle_url()
     answer, poller = create_with_signal(services, job_properties(**signalled(url)))
     # An hour in, the stack is deleted (or rolled back): its Delete deletes the job (made
     # deletable here: a job still being created cannot be).
     services.clock.advance(HOUR)
     jobs.endpoint.faults.generation_job_in_progress(answer["PhysicalResourceId"], seconds=0.0)
+    for _ in range(3):  # its pending poll is deleted too (whichever slot it is in)
+        services.expect_delete_schedule()
     deleted = invoke_handler(
         job_event(
             "Delete", job_properties(**signalled(url)), physical_id=answer["PhysicalResourceId"]
@@ -124,32 +128,36 @@ def test_a_deleted_job_stops_the_poller_within_one_poll(services: Services) -> N
     runs = run_poller(services, poller)
 
     assert len(runs) == 1  # its first look finds the job gone
-    assert signals(url) == []
+    [signal] = signals(url)  # the condition is told why, instead of timing out
+    assert signal["Status"] == "FAILURE"
+    assert "was deleted" in signal["Reason"] or "being deleted" in signal["Reason"]
 
 
-def test_past_the_deadline_the_poller_stops_and_the_condition_times_out(
+def test_at_the_deadline_the_poller_signals_failure_with_the_last_status(
     services: Services,
 ) -> None:
     serve_jobs(services, create_s=5 * HOUR)
-    url = cloudformation().new_url()
+    url = handle_url()
     started = services.clock.now()
 
     _, poller = create_with_signal(services, job_properties(**signalled(url, 2 * 3600)))
     run_poller(services, poller)
 
-    assert signals(url) == []
+    [signal] = signals(url)
+    assert signal["Status"] == "FAILURE"
+    assert "still CREATE_IN_PROGRESS when the wait" in signal["Reason"]
     assert 2 * HOUR - 120 <= services.clock.now() - started <= 2 * HOUR + 60
 
 
 def test_an_export_of_a_long_job_signals_with_its_output_location(services: Services) -> None:
     fake = serve_cleanroomsml(services, export_active_after_s=2 * HOUR)
-    url = cloudformation().new_url()
-    services.expect_invoke()
+    url = handle_url()
+    services.expect_schedule()
     first = invoke_handler(cfn_event("Create", properties(**signalled(url))), services=services)
     assert first.response is not None and first.response["Status"] == "SUCCESS"
     assert first.response["Data"]["OutputLocation"] == ""
 
-    run_poller(services, first.continuation_event())
+    run_poller(services, first.next_poll(services.clock))
 
     [signal] = signals(url)
     assert signal["Status"] == "SUCCESS"
@@ -206,7 +214,7 @@ def test_an_update_to_a_new_handle_signals_it_and_one_to_the_same_handle_does_no
 ) -> None:
     # A changed wait length replaces only the WaitCondition and its handle: the job stays.
     serve_jobs(services, create_s=600.0)
-    old_url, new_url = cloudformation().new_url(), cloudformation().new_url()
+    old_url, new_url = handle_url("OldHandle"), handle_url("NewHandle")
     old = job_properties(**signalled(old_url))
     answer, poller = create_with_signal(services, old)
     run_poller(services, poller)
@@ -215,13 +223,13 @@ def test_an_update_to_a_new_handle_signals_it_and_one_to_the_same_handle_does_no
 
     same = invoke_handler(job_event("Update", old, physical_id=arn, old=old), services=services)
     assert same.response is not None and same.response["Status"] == "SUCCESS"
-    assert "Invoke" not in same.operations  # signalled already: no poller
+    assert "CreateSchedule" not in same.operations  # signalled already: no poller
 
     new = job_properties(**signalled(new_url, 7200))
-    services.expect_invoke()
+    services.expect_schedule()
     moved = invoke_handler(job_event("Update", new, physical_id=arn, old=old), services=services)
     assert moved.response is not None and moved.response["PhysicalResourceId"] == arn
-    run_poller(services, moved.continuation_event())
+    run_poller(services, moved.next_poll(services.clock))
     [signal] = signals(new_url)
     assert signal["Status"] == "SUCCESS"
     assert len(signals(old_url)) == 1
@@ -231,10 +239,8 @@ def test_a_poller_that_cannot_start_fails_the_create_under_the_jobs_arn(services
     # Answering SUCCESS with nobody left to signal would leave the WaitCondition to time out;
     # failing under the job's ARN lets the rollback delete the job.
     jobs = serve_jobs(services, create_s=3 * HOUR)
-    services.lambda_stub.add_client_error(
-        "invoke", service_error_code="AccessDeniedException", http_status_code=403
-    )
-    url = cloudformation().new_url()
+    services.expect_schedule_error("AccessDeniedException", 403)
+    url = handle_url()
 
     result = invoke_handler(
         job_event("Create", job_properties(**signalled(url))), services=services
@@ -242,7 +248,7 @@ def test_a_poller_that_cannot_start_fails_the_create_under_the_jobs_arn(services
 
     assert result.response is not None
     assert result.response["Status"] == "FAILED"
-    assert "lambda:InvokeFunction" in result.response["Reason"]
+    assert "scheduler:CreateSchedule" in result.response["Reason"]
     [job] = jobs.jobs()
     assert result.response["PhysicalResourceId"] == job["audienceGenerationJobArn"]
     assert signals(url) == []

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cdk_cleanrooms_ml._handler import waiting
+from tests.handler.chains import run_chain
 from tests.handler.local_cleanroomsml import UNTIL_CLEARED, serve_cleanroomsml
 from tests.handler.services import Services
 from tests.handler.support import JOB_ARN, T0, cfn_event, invoke_handler, properties
@@ -99,18 +100,20 @@ def test_a_conflict_for_a_name_never_listed_fails_clearly(services: Services) ->
 
 def test_throttled_polls_keep_waiting_and_never_fail_early(services: Services) -> None:
     fake = serve_cleanroomsml(services, export_active_after_s=20.0)
-    # Every poll after Start throttled for two minutes: status unknown, not failed.
+    # Every poll after Start throttled for 200 s: the first invocation's inline polls and the
+    # looks of the scheduled polls before then. Status unknown, not failed.
     services.clock.at(T0 + 0.1, lambda: fake.faults.throttle(UNTIL_CLEARED, operation=LIST))
-    fake.clear_at(T0 + 120)
+    fake.clear_at(T0 + 200)
 
-    result = invoke_handler(cfn_event("Create", properties()), services=services)
+    chain = run_chain(services, cfn_event("Create", properties()))
 
-    assert result.response is not None
-    assert result.response["Status"] == "SUCCESS", result.response["Reason"]
+    assert chain.response["Status"] == "SUCCESS", chain.response["Reason"]
     assert fake.export_names() == [NAME]
+    # The throttled scheduled poll handed over again instead of failing.
+    assert len(chain.handed_over) >= 2
     # Backed off while throttled: far fewer than one call per 4 s, and never past the cap.
-    throttled = [c for c in result.calls if c.operation == LIST and c.at < T0 + 120]
-    assert len(throttled) < 120 / 4
+    throttled = [c for c in chain.calls if c.operation == LIST and c.at < T0 + 200]
+    assert len(throttled) < 200 / 4
     assert max(services.clock.sleeps) <= waiting.MAX_INTERVAL_S
 
 
@@ -120,13 +123,10 @@ def test_polls_throttled_until_the_deadline_say_the_status_was_unknown(
     fake = serve_cleanroomsml(services, export_active_after_s=None)
     fake.faults.throttle(UNTIL_CLEARED, operation=LIST)
 
-    result = invoke_handler(
-        cfn_event("Create", properties(ServiceTimeout="200")), services=services
-    )
+    chain = run_chain(services, cfn_event("Create", properties(ServiceTimeout="200")))
 
-    assert result.response is not None
-    assert result.response["Status"] == "FAILED"
-    reason = result.response["Reason"]
+    assert chain.response["Status"] == "FAILED"
+    reason = chain.response["Reason"]
     assert reason.startswith(("timed out after 190 s ", "timed out after 191 s "))
     assert "UNKNOWN: ListAudienceExportJobs ThrottlingException" in reason
     assert services.clock.now() < T0 + 200
@@ -157,27 +157,27 @@ def test_the_in_flight_quota_waits_for_a_slot(services: Services) -> None:
     fake.faults.in_flight_quota_hit(UNTIL_CLEARED)
     fake.clear_at(T0 + 60)
 
-    result = invoke_handler(cfn_event("Create", properties()), services=services)
+    chain = run_chain(services, cfn_event("Create", properties()))
 
-    assert result.response is not None
-    assert result.response["Status"] == "SUCCESS", result.response["Reason"]
-    starts = [c for c in result.calls if c.operation == START]
+    assert chain.response["Status"] == "SUCCESS", chain.response["Reason"]
+    starts = [c for c in chain.calls if c.operation == START]
     assert starts[-1].at >= T0 + 60
     assert len(starts) < 60 / 2  # backed off
-    assert result.operations.count(LIST) >= 2  # one lookup, then polls: not one per retry
+    assert chain.operations.count(LIST) >= 2  # one lookup, then polls: not one per retry
+    # The wait for a slot outlasted the first invocation: a scheduled poll went on with it.
+    phase = chain.handed_over[0].continuation_event()["AudienceExportContinuation"]["Phase"]
+    assert phase == "generation"
+    assert START in chain.handed_over[0].operations  # refused there, retried in a later poll
 
 
 def test_the_in_flight_quota_until_the_deadline_starts_nothing(services: Services) -> None:
     fake = serve_cleanroomsml(services)
     fake.faults.in_flight_quota_hit(UNTIL_CLEARED)
 
-    result = invoke_handler(
-        cfn_event("Create", properties(ServiceTimeout="120")), services=services
-    )
+    chain = run_chain(services, cfn_event("Create", properties(ServiceTimeout="120")))
 
-    assert result.response is not None
-    assert result.response["Status"] == "FAILED"
-    reason = result.response["Reason"]
+    assert chain.response["Status"] == "FAILED"
+    reason = chain.response["Reason"]
     assert reason.startswith(f"timed out after 110 s starting export {NAME}")
     assert "waiting for a free export slot" in reason
     assert "(quota Pending or in-progress audience export jobs per account = 20)" in reason
@@ -227,30 +227,32 @@ def test_a_start_that_would_land_after_the_deadline_is_not_sent(services: Servic
     fake.faults.throttle(UNTIL_CLEARED, operation=START)
     fake.clear_at(T0 + 1000)
 
-    result = invoke_handler(cfn_event("Create", properties(ServiceTimeout="30")), services=services)
+    chain = run_chain(services, cfn_event("Create", properties(ServiceTimeout="30")))
 
-    assert result.response is not None
-    assert result.response["Status"] == "FAILED"
-    starts = [c for c in result.calls if c.operation == START]
+    assert chain.response["Status"] == "FAILED"
+    assert chain.response["Reason"].startswith(f"timed out after 27 s starting export {NAME}")
+    starts = [c for c in chain.calls if c.operation == START]
     assert starts
     assert all(call.at < deadline for call in starts)
     assert fake.export_names() == []
 
 
 def test_each_call_is_bounded_by_the_invocation(services: Services) -> None:
-    # 60 s left: every Start attempt throttled. Nothing may run into crhelper's timer.
+    # 15 s left (less than FIRST_INLINE_S, so the invocation's own end binds): every Start
+    # attempt throttled. Nothing may run into the response's reserve or crhelper's timer.
     fake = serve_cleanroomsml(services)
     fake.faults.throttle(UNTIL_CLEARED, operation=START)
-    services.expect_invoke()
+    services.expect_schedule()
 
     result = invoke_handler(
-        cfn_event("Create", properties()), services=services, remaining_ms=60_000
+        cfn_event("Create", properties()), services=services, remaining_ms=15_000
     )
 
     assert result.response is None  # handed over
-    reserve = waiting.Reserve.for_invocation(60)
-    invoke = [c for c in result.calls if c.operation == "Invoke"]
-    assert len(invoke) == 1
-    assert all(call.at <= T0 + 60 - reserve.response_s - reserve.timer_s for call in result.calls)
+    reserve = waiting.Reserve.for_invocation(15)
+    schedule = [c for c in result.calls if c.operation == "CreateSchedule"]
+    assert len(schedule) == 1
+    assert result.operations.count(START) > 1  # retried while there was time
+    assert all(call.at <= T0 + 15 - reserve.response_s - reserve.timer_s for call in result.calls)
     state = result.continuation_event()["AudienceExportContinuation"]
     assert state["Phase"] == "generation"

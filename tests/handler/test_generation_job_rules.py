@@ -307,7 +307,8 @@ DESCRIPTIONS = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xD7FF), 
 GOOD_MODEL_ARNS = valid(
     rf"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:configured-audience-model/[-a-zA-Z0-9_/.]{{1,40}}"
 )
-GOOD_ROLE_ARNS = valid(rf"arn:aws(-cn)?:iam::{ACCOUNT}:role/[-a-zA-Z0-9_/+=,.@]{{1,64}}")
+# In the models' partition: a seed role of another partition is refused (test_seed_partition).
+GOOD_ROLE_ARNS = valid(rf"arn:aws:iam::{ACCOUNT}:role/[-a-zA-Z0-9_/+=,.@]{{1,64}}")
 GOOD_TEMPLATE_ARNS = valid(
     rf"arn:aws:cleanrooms:eu-west-1:{ACCOUNT}:membership/[-a-z0-9]{{36}}/analysistemplate/[a-z]{{1,30}}"
 )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler import continuation, rules, schedules, waiting
+from tests.handler.chains import Chain, run_chain
 from tests.handler.generation_support import (
     DELETE_JOB,
+    GET_JOB,
     JOB_LOGICAL_ID,
     ROLE_ARN,
     SEED_URI,
@@ -18,7 +20,9 @@ from tests.handler.generation_support import (
     tags_of,
 )
 from tests.handler.services import Services
-from tests.handler.support import MODEL_ARN, STACK_NAME, invoke_handler
+from tests.handler.support import MODEL_ARN, STACK_ID, STACK_NAME, Invocation, invoke_handler
+
+CONTINUATION = "AudienceExportContinuation"
 
 
 def succeeded(result: Any) -> dict[str, Any]:
@@ -34,8 +38,14 @@ def failed(result: Any) -> dict[str, Any]:
 
 
 def create(services: Services, props: dict[str, Any] | None = None) -> dict[str, Any]:
-    event = job_event("Create", props or job_properties())
-    return succeeded(invoke_handler(event, services=services, remaining_ms=900_000))
+    """Create the job: the first invocation, then the scheduled polls until one answers."""
+    return succeeded(run_chain(services, job_event("Create", props or job_properties())).answer)
+
+
+def delete(services: Services, physical_id: str, props: dict[str, Any] | None = None) -> Chain:
+    """Delete the job (a rollback's or a stack deletion's Delete), polls included."""
+    event = job_event("Delete", props or job_properties(), physical_id=physical_id)
+    return run_chain(services, event)
 
 
 def test_create_starts_the_job_waits_until_active_and_answers_its_attributes(
@@ -58,8 +68,10 @@ def test_create_starts_the_job_waits_until_active_and_answers_its_attributes(
     }
     [start] = jobs.endpoint.calls_to(START_JOB)
     assert start.params["seedAudience"] == {"roleArn": ROLE_ARN, "dataSource": {"s3Uri": SEED_URI}}
-    assert start.params["tags"]["team"] == "growth"
-    assert set(start.params["tags"]) == {"team", rules.OWNER_TAG_KEY}
+    tags_sent = start.params["tags"]
+    assert isinstance(tags_sent, dict)
+    assert tags_sent["team"] == "growth"
+    assert set(tags_sent) == {"team", rules.OWNER_TAG_KEY}
     assert start.params["includeSeedInOutput"] is False
     assert services.clock.now() - start.at >= 600.0  # answered only once ACTIVE
 
@@ -100,10 +112,10 @@ def test_a_create_delivered_twice_starts_one_job(services: Services) -> None:
     jobs = serve_jobs(services, create_s=30.0)
     event = job_event("Create", job_properties())
 
-    first = succeeded(invoke_handler(event, services=services))
-    second = invoke_handler(event, services=services)
+    first = succeeded(run_chain(services, event).answer)
+    second = run_chain(services, event)
 
-    assert succeeded(second)["PhysicalResourceId"] == first["PhysicalResourceId"]
+    assert succeeded(second.answer)["PhysicalResourceId"] == first["PhysicalResourceId"]
     assert START_JOB not in second.operations  # adopted
     assert jobs.names() == ["q4-lookalikes"]
     assert jobs.starts() == 1
@@ -115,7 +127,7 @@ def test_a_lost_start_answer_is_adopted_on_conflict_never_a_second_job(
     jobs = serve_jobs(services, create_s=30.0)
     jobs.endpoint.faults.lose_generation_answers(1)
 
-    succeeded(invoke_handler(job_event("Create", job_properties()), services=services))
+    create(services)
 
     assert [call.error for call in jobs.endpoint.calls_to(START_JOB)] == [
         "InternalServiceException",
@@ -146,50 +158,110 @@ def test_create_failed_answers_the_reason_under_the_job_arn_and_rollback_deletes
     jobs = serve_jobs(services, create_s=120.0, delete_s=30.0)
     jobs.endpoint.faults.fail_generation_job(status_code="SEED_TOO_SMALL", message="25 ids needed")
 
-    response = failed(invoke_handler(job_event("Create", job_properties()), services=services))
+    response = failed(run_chain(services, job_event("Create", job_properties())).answer)
 
     [job] = jobs.jobs()
     assert response["PhysicalResourceId"] == job["audienceGenerationJobArn"]
     assert "CREATE_FAILED (SEED_TOO_SMALL: 25 ids needed)" in response["Reason"]
-    rollback = invoke_handler(
-        job_event("Delete", job_properties(), physical_id=response["PhysicalResourceId"]),
-        services=services,
-    )
-    succeeded(rollback)
+    rollback = delete(services, response["PhysicalResourceId"])
+    succeeded(rollback.answer)
     assert jobs.jobs() == []
 
 
 def test_a_rollback_delete_waits_for_a_job_still_being_created(services: Services) -> None:
     jobs = serve_jobs(services, create_s=400.0, delete_s=30.0)
     props = job_properties(ServiceTimeout="300")
-    result = invoke_handler(job_event("Create", props), services=services, remaining_ms=900_000)
-    response = failed(result)
+    response = failed(run_chain(services, job_event("Create", props)).answer)
     assert response["Reason"].startswith("timed out after")
     arn = response["PhysicalResourceId"]
     assert jobs.jobs()[0]["status"] == "CREATE_IN_PROGRESS"
 
-    rollback = job_event("Delete", props, physical_id=arn)
-    succeeded(invoke_handler(rollback, services=services, remaining_ms=900_000))
+    # The job is ACTIVE within the Delete's 300 s: its polls wait for that, then delete it.
+    rollback = delete(services, arn, props)
 
+    succeeded(rollback.answer)
+    assert rollback.operations.count(DELETE_JOB) == 1
     assert jobs.jobs() == []
+
+
+def test_a_rollback_delete_out_of_time_answers_and_deletes_the_job_in_the_background(
+    services: Services,
+) -> None:
+    jobs = serve_jobs(services, create_s=300.0, delete_s=30.0)
+    props = job_properties(ServiceTimeout="20")
+    response = failed(run_chain(services, job_event("Create", props)).answer)
+    assert response["Reason"].startswith("timed out after")
+    arn = response["PhysicalResourceId"]
+    [job] = jobs.jobs()
+    assert job["status"] == "CREATE_IN_PROGRESS"
+    active_at = jobs.endpoint.calls_to(START_JOB)[0].at + 300.0
+    marker = continuation.background_marker_name(STACK_ID, JOB_LOGICAL_ID)
+
+    # The rollback's Delete: 20 s, while the job cannot be deleted yet (still being created).
+    services.expect_schedule()  # the mark that a background deletion goes on
+    services.expect_schedule()  # its first poll
+    started = services.clock.now()
+    rollback = invoke_handler(job_event("Delete", props, physical_id=arn), services=services)
+
+    # Answered SUCCESS once its time ran out (the stack's rollback completes) ...
+    assert succeeded(rollback)["PhysicalResourceId"] == arn
+    assert rollback.responses_sent == 1
+    gets = [call.at for call in rollback.calls if call.operation == GET_JOB]
+    assert gets[-1] == waiting.deadline_for(started, 20)
+    assert DELETE_JOB not in rollback.operations
+    # ... and the deletion goes on in scheduled polls of a background-delete chain.
+    names = [call.params["Name"] for call in rollback.calls if call.operation == "CreateSchedule"]
+    assert len(names) == 2
+    assert names[0] == marker  # marked as going on before its first poll is scheduled
+    # That first poll's schedule, as Scheduler will deliver it.
+    first_poll = Invocation(
+        None, [c for c in rollback.calls if c.params.get("Name") == names[1]], 0
+    )
+    state = first_poll.continuation_event()[CONTINUATION]
+    assert (state["Phase"], state["PhysicalResourceId"]) == ("background-delete", arn)
+    assert f"-{schedules.KIND_DELETE}" in first_poll.schedule_name()
+
+    polls: list[Invocation] = []
+    event = first_poll.next_poll(services.clock)
+    for _ in range(10):
+        if jobs.jobs():
+            services.expect_schedule()  # in case this poll goes on
+        else:
+            services.expect_delete_schedule(marker, gone=False)  # the deletion's end
+        poll = invoke_handler(event, services=services)
+        polls.append(poll)
+        assert poll.responses_sent == 1  # still only the Delete's answer: never a second one
+        if "CreateSchedule" not in poll.operations:
+            break
+        assert poll.continuation_event()[CONTINUATION]["Phase"] == "background-delete"
+        event = poll.next_poll(services.clock)
+
+    # Polls went on while the job was being created, deleted it once it was ACTIVE, and the
+    # chain ended (no further poll, the mark removed) once the job was gone.
+    assert DELETE_JOB not in polls[0].operations  # the first poll found it still being created
+    deletes = [call for poll in polls for call in poll.calls if call.operation == DELETE_JOB]
+    assert len(deletes) == 1
+    assert deletes[0].at >= active_at
+    assert jobs.jobs() == []
+    assert polls[-1].operations[-1] == "DeleteSchedule"
+    assert "CreateSchedule" not in polls[-1].operations
 
 
 def test_delete_deletes_the_job_and_waits_until_it_is_gone(services: Services) -> None:
     jobs = serve_jobs(services, create_s=5.0, delete_s=90.0)
     arn = create(services)["PhysicalResourceId"]
 
-    result = invoke_handler(
-        job_event("Delete", job_properties(), physical_id=arn), services=services
-    )
+    # 90 s to be gone: longer than the first invocation's inline wait, so a poll answers.
+    result = delete(services, arn)
 
-    succeeded(result)
+    succeeded(result.answer)
+    assert result.handed_over  # not answered while the job was still being deleted
     assert result.operations.count(DELETE_JOB) == 1
     assert jobs.jobs() == []
-    again = invoke_handler(
-        job_event("Delete", job_properties(), physical_id=arn), services=services
-    )
-    succeeded(again)  # gone already: ResourceNotFound counts as deleted
+    again = delete(services, arn)
+    succeeded(again.answer)  # gone already: ResourceNotFound counts as deleted
     assert DELETE_JOB not in again.operations
+    assert again.handed_over == []
 
 
 def test_delete_of_an_id_that_names_no_job_makes_no_call(services: Services) -> None:
@@ -207,9 +279,7 @@ def test_delete_failed_fails_with_the_services_reason(services: Services) -> Non
     arn = create(services)["PhysicalResourceId"]
     jobs.endpoint.faults.fail_generation_job_delete(message="data is held by a legal hold")
 
-    response = failed(
-        invoke_handler(job_event("Delete", job_properties(), physical_id=arn), services=services)
-    )
+    response = failed(delete(services, arn).answer)
 
     assert "could not be deleted: DELETE_FAILED" in response["Reason"]
     assert "legal hold" in response["Reason"]
@@ -279,16 +349,23 @@ def test_a_quota_of_in_flight_jobs_is_waited_out(services: Services) -> None:
 
 def test_a_long_wait_is_handed_over_and_finished_by_the_follow_up(services: Services) -> None:
     jobs = serve_jobs(services, create_s=1000.0)
-    services.expect_invoke()
+    services.expect_schedule()
 
     first = invoke_handler(job_event("Create", job_properties()), services=services)
 
-    assert first.response is None  # the follow-up answers
-    follow_up = first.continuation_event()
+    assert first.response is None  # a follow-up answers
+    assert first.operations.count(START_JOB) == 1
+    follow_up = first.next_poll(services.clock)
     assert follow_up["AudienceExportContinuation"]["Phase"] == "job"
-    second = invoke_handler(follow_up, services=services, remaining_ms=900_000)
-    assert succeeded(second)["Data"]["Status"] == "ACTIVE"
-    assert START_JOB not in second.operations
+    # The scheduled polls (1000 s: several of them) wait for the job; the one that sees it
+    # ACTIVE answers.
+    rest = run_chain(services, follow_up)
+    assert succeeded(rest.answer)["Data"]["Status"] == "ACTIVE"
+    assert all(
+        poll.continuation_event()["AudienceExportContinuation"]["Phase"] == "job"
+        for poll in rest.handed_over
+    )
+    assert START_JOB not in rest.operations
     assert jobs.starts() == 1
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from cdk_cleanrooms_ml._handler import index
+from tests.handler.chains import run_chain
 from tests.handler.local_cleanroomsml import serve_cleanroomsml
 from tests.handler.services import Services
 from tests.handler.support import cfn_event, invoke_handler, properties
@@ -39,20 +40,18 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> Iterator[Everything]:
 
 
 def test_no_record_contains_the_response_url(services: Services, captured: Everything) -> None:
-    serve_cleanroomsml(services, export_active_after_s=400.0)
-    services.expect_invoke()
+    # ACTIVE after the first invocation's inline wait: a scheduled poll answers.
+    serve_cleanroomsml(services, export_active_after_s=100.0)
     create = cfn_event("Create", properties())
     failing = cfn_event("Create", properties(size_value="lots"))
     delete = cfn_event("Delete", properties(), physical_id="Stack_Export_ABCDEFGH")
 
-    first = invoke_handler(create, services=services)  # hands over: the URL goes in a payload
-    second = invoke_handler(first.continuation_event(), services=services)
+    chain = run_chain(services, create)  # hands over: the URL goes in a schedule's Input
     failed = invoke_handler(failing, services=services)
     deleted = invoke_handler(delete, services=services)
 
-    assert first.response is None
-    assert second.response is not None
-    assert second.response["Status"] == "SUCCESS"
+    assert chain.handed_over
+    assert chain.response["Status"] == "SUCCESS"
     assert failed.response is not None
     assert failed.response["Status"] == "FAILED"
     assert deleted.response is not None

@@ -100,6 +100,10 @@ def check_quota_run(cloud: LocalCloud, asset: Path) -> None:
         call for call in cloud.endpoint.calls if call.error == "ServiceQuotaExceededException"
     ]
     assert quota_hits  # the quota really bit
+    # A request that waits for a slot longer than its first invocation's inline wait goes on
+    # in scheduled polls (whole minutes of real time): each of them reached the provider.
+    assert all(firing.error is None for firing in cloud.scheduler.firings)
+    assert result.crashed == 0
     assert result.wall_s < 300
 
 

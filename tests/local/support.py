@@ -52,6 +52,12 @@ def provider_resources(asset_key: str, *, timeout: int = 300) -> dict[str, Any]:
             "Type": "AWS::IAM::Role",
             "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
         },
+        # Where the provider schedules its polls, and the role Scheduler invokes it with.
+        "ProviderScheduleGroup": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {}},
+        "ProviderSchedulerRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+        },
         "ProviderFunction": {
             "Type": "AWS::Lambda::Function",
             "Properties": {
@@ -65,7 +71,13 @@ def provider_resources(asset_key: str, *, timeout: int = 300) -> dict[str, Any]:
                 "Architectures": ["arm64"],
                 "Timeout": timeout,
                 "MemorySize": 256,
-                "Environment": {"Variables": {"LOG_LEVEL": "INFO"}},
+                "Environment": {
+                    "Variables": {
+                        "LOG_LEVEL": "INFO",
+                        "SCHEDULE_GROUP_NAME": {"Ref": "ProviderScheduleGroup"},
+                        "SCHEDULER_ROLE_ARN": {"Fn::GetAtt": ["ProviderSchedulerRole", "Arn"]},
+                    }
+                },
             },
             "DependsOn": ["ProviderRole"],
         },

@@ -15,6 +15,7 @@ import pytest
 
 import app as example
 from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
+from cdk_cleanrooms_ml._handler.rules import DRAIN_RESOURCE_TYPE
 from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from cdk_cleanrooms_ml.local.cloudformation.driver import StackResult
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE, RESOURCE_TYPE
@@ -70,10 +71,13 @@ def test_default_app_deploys_a_job_and_an_export_of_it(
     stack = load_stack(synth(tmp_path / "cdk.out"), STACK)
     [job_id] = ids_of(stack.template, GENERATION_JOB_RESOURCE_TYPE)
     [export_id] = ids_of(stack.template, RESOURCE_TYPE)
+    # The provider's drain: created before the job, deleted after it (the provider outlives
+    # a background deletion of the job).
+    [drain_id] = ids_of(stack.template, DRAIN_RESOURCE_TYPE)
     cloud = make_cloud()
     created = cloud.deploy(stack)
     assert created.status == "CREATE_COMPLETE", created.reason
-    assert requests(created) == [("Create", job_id), ("Create", export_id)]
+    assert requests(created) == [("Create", drain_id), ("Create", job_id), ("Create", export_id)]
     outputs = created.outputs
     [job] = started_jobs(cloud)
     assert (job.status, job.tags) == ("ACTIVE", {"project": "cleanrooms-ml-example"})
@@ -106,7 +110,11 @@ def test_default_app_deploys_a_job_and_an_export_of_it(
     destroyed = cloud.destroy(STACK)
     assert destroyed.status == "DELETE_COMPLETE", destroyed.reason
     # The export goes first, then the job, and its exports with it.
-    assert requests(destroyed) == [("Delete", export_id), ("Delete", job_id)]
+    assert requests(destroyed) == [
+        ("Delete", export_id),
+        ("Delete", job_id),
+        ("Delete", drain_id),
+    ]
     assert started_jobs(cloud) == []
     assert exports_of(cloud.endpoint, job.arn) == []
 

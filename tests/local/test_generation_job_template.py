@@ -102,7 +102,13 @@ def test_the_provider_stack_may_do_what_the_template_asks(provider_app: Path) ->
         "cleanrooms-ml:StartAudienceExportJob",
         "iam:PassRole",
     } <= actions
-    [pass_role] = [s for s in granted if "iam:PassRole" in json.dumps(s["Action"])]
+    # The seed roles' PassRole (the provider's other one passes its scheduler role to Scheduler).
+    [pass_role] = [
+        s
+        for s in granted
+        if "iam:PassRole" in json.dumps(s["Action"])
+        and "cleanrooms-ml.amazonaws.com" in json.dumps(s.get("Condition"))
+    ]
     assert pass_role["Condition"] == {
         "StringEquals": {"iam:PassedToService": "cleanrooms-ml.amazonaws.com"}
     }

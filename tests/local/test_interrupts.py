@@ -86,7 +86,13 @@ def test_a_signal_stops_the_handlers_and_keeps_the_state(tmp_path: Path, signum:
     # What the run may have created is recorded: destroy sends it a Delete.
     recorded = json.loads((state / "stacks" / "Misc.json").read_text())
     assert recorded["status"] == "ROLLBACK_FAILED"
-    assert list(recorded["resources"]) == ["ProviderRole", "ProviderFunction", "Res"]
+    assert sorted(recorded["resources"]) == [
+        "ProviderFunction",
+        "ProviderRole",
+        "ProviderScheduleGroup",
+        "ProviderSchedulerRole",
+        "Res",
+    ]
     assert main(["destroy", "--stack", "Misc", "--state-dir", str(state)]) == 0
     assert not (state / "stacks" / "Misc.json").exists()
 

@@ -123,14 +123,19 @@ def test_synthesized_stack_through_the_continuation(
 
     app = synth(tmp_path / "cdk.out", one_export)
     # A 15 s function waits about 10 s inline (the rest is kept for the last call, the hand-over
-    # and the answer); the export takes 20 s, so a follow-up invocation must finish the wait.
-    cloud = make_cloud(function_timeout=15, durations=ExportDurations(pending=2, in_progress=18))
+    # and the answer); the export takes 20 s, so a poll scheduled for later must finish the
+    # wait (on the fast clock: the minute until it fires passes at once).
+    cloud = make_cloud(
+        function_timeout=15,
+        durations=ExportDurations(pending=2, in_progress=18),
+        fast_clock=True,
+    )
     result = cloud.deploy(load_stack(app))
     assert result.status == "CREATE_COMPLETE", result.reason
     [create] = result.operations
     assert create.event["ResourceProperties"]["ServiceTimeout"] == "120"
     assert len(create.invocations) >= 2
-    assert {inv.source for inv in create.invocations[1:]} == {"lambda:Invoke"}
+    assert {inv.source for inv in create.invocations[1:]} == {"scheduler"}
     assert create.data["Status"] == "ACTIVE"
     state = json.loads((cloud.store.directory / "cleanroomsml.json").read_text())
     assert [e["name"] for e in state["exportJobs"]] == ["slow"]

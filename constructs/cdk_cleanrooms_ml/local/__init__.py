@@ -8,6 +8,8 @@ Laid out by the AWS part each module stands in for:
   ``deletion``, ``intrinsics``, ``assembly`` reading ``cdk.out``, ``stacks`` the stack state).
 - Lambda: ``awslambda/`` (``runtime`` the isolated handler processes, ``invoke`` the Invoke API,
   ``invocations`` admission and concurrency).
+- EventBridge Scheduler: ``scheduler/`` (``models`` groups and one-time schedules, ``responses``
+  the REST-JSON wire format, ``engine`` firing due schedules into the Lambda emulator).
 - The ResponseURL: ``recorder`` (CloudFormation's S3 side) and ``tls`` (the loopback CA);
   wait condition handles' URLs and their signals: ``signals``.
 - Time: ``clock`` (real, or virtual time shared through one file with ``fast_clock``).

@@ -1,10 +1,11 @@
 """Everything a local deployment needs, started and stopped together.
 
-One loopback HTTP server carries the Clean Rooms ML endpoint and the Lambda Invoke API; an HTTPS
-loopback server takes the CloudFormation responses; the Lambda runtime runs handlers from the
-synthesized asset with ``AWS_ENDPOINT_URL_CLEANROOMSML`` / ``AWS_ENDPOINT_URL_LAMBDA`` pointing at
-the first server and ``SSL_CERT_FILE`` trusting the second, which also serves the wait condition
-handles' URLs.
+One loopback HTTP server carries the Clean Rooms ML endpoint, the Lambda Invoke API and the
+EventBridge Scheduler API; an HTTPS loopback server takes the CloudFormation responses; the
+Lambda runtime runs handlers from the synthesized asset with ``AWS_ENDPOINT_URL_CLEANROOMSML`` /
+``AWS_ENDPOINT_URL_LAMBDA`` / ``AWS_ENDPOINT_URL_SCHEDULER`` pointing at the first server and
+``SSL_CERT_FILE`` trusting the second, which also serves the wait condition handles' URLs. Due
+schedules invoke their Lambda targets on the run's clock (:mod:`.scheduler.engine`).
 
 Time is real unless the run asks for the fast clock (``fast_clock=True``, ``--fast-clock``): then
 the endpoint, the driver and the handlers share the virtual clock of :mod:`.clock`, and a
@@ -36,8 +37,11 @@ from .clock import CLOCK_ENV, Clock, FileClock, clock_for
 from .cloudformation.assembly import StackTemplate
 from .cloudformation.driver import DriverOptions, LocalCloudFormation, ProgressEvent, StackResult
 from .recorder import ResponseServer
+from .scheduler.engine import SchedulerEngine
+from .scheduler.models import SchedulerBackend
+from .scheduler.responses import SchedulerApi
 from .server import LoopbackServer
-from .signals import WaitHandles
+from .signals import SIGNAL_ORIGIN_ENV, WaitHandles
 from .state import StateStore
 from .tls import create_certificate
 
@@ -104,6 +108,9 @@ class LocalCloud:
         self._responses: ResponseServer | None = None
         self._emulator: LambdaEmulator | None = None
         self._driver: LocalCloudFormation | None = None
+        self._scheduler: SchedulerBackend | None = None
+        self._scheduler_api: SchedulerApi | None = None
+        self._scheduler_engine: SchedulerEngine | None = None
 
     @property
     def endpoint(self) -> CleanRoomsMlEndpoint:
@@ -124,6 +131,21 @@ class LocalCloud:
     @property
     def responses(self) -> ResponseServer:
         return _started(self._responses)
+
+    @property
+    def scheduler(self) -> SchedulerBackend:
+        """EventBridge Scheduler's groups and schedules, and ``firings``: what fired."""
+        return _started(self._scheduler)
+
+    @property
+    def scheduler_api(self) -> SchedulerApi:
+        """The Scheduler API on the loopback server; ``calls`` is every request it answered."""
+        return _started(self._scheduler_api)
+
+    @property
+    def scheduler_engine(self) -> SchedulerEngine:
+        """What fires due schedules (with the fast clock: moves time to the next one)."""
+        return _started(self._scheduler_engine)
 
     @property
     def clock(self) -> Clock:
@@ -167,7 +189,17 @@ class LocalCloud:
         )
         emulator = LambdaEmulator(runtime)
         self._emulator = emulator
-        server = LoopbackServer([endpoint, InvokeApi(emulator)], port=self._port)
+        defaults = self._options or DriverOptions()
+        scheduler = SchedulerBackend(
+            state_file=self.store.scheduler_file,
+            clock=clock.now,
+            region=defaults.default_region,
+            account_id=defaults.default_account,
+        )
+        self._scheduler = scheduler
+        scheduler_api = SchedulerApi(scheduler)
+        self._scheduler_api = scheduler_api
+        server = LoopbackServer([endpoint, InvokeApi(emulator), scheduler_api], port=self._port)
         server.start()
         self._server = server
         wait_handles = WaitHandles(clock)
@@ -178,7 +210,10 @@ class LocalCloud:
             {
                 "AWS_ENDPOINT_URL_CLEANROOMSML": server.url,
                 "AWS_ENDPOINT_URL_LAMBDA": server.url,
+                "AWS_ENDPOINT_URL_SCHEDULER": server.url,
                 "SSL_CERT_FILE": str(certificate.ca_file),
+                # The one origin besides AWS whose handle URLs the provider signals.
+                SIGNAL_ORIGIN_ENV: wait_handles.base_url,
             }
         )
         if isinstance(clock, FileClock):
@@ -193,7 +228,11 @@ class LocalCloud:
             on_progress=self._on_progress,
             clock=clock,
             wait_handles=wait_handles,
+            scheduler=scheduler,
         )
+        # Last: the driver has registered the functions earlier runs deployed, which a schedule
+        # kept from one of those runs may invoke.
+        self._scheduler_engine = SchedulerEngine(scheduler, emulator, clock).start()
         return self
 
     def deploy(
@@ -209,6 +248,10 @@ class LocalCloud:
         if self._driver is not None and not grace:
             # Nothing waits for answers that will not come once the handlers are killed.
             self._driver.cancel()
+        if self._scheduler_engine is not None:
+            # Pending schedules stay in the state file for the next run to fire.
+            self._scheduler_engine.stop()
+            self._scheduler_engine = None
         if self._emulator is not None:
             self._emulator.close(grace)
             self._emulator = None

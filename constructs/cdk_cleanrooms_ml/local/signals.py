@@ -1,11 +1,13 @@
 """CloudFormation's S3 side of a wait condition: the WaitConditionHandle URL and its signals.
 
 Served by the same HTTPS loopback server as the ResponseURLs (:mod:`.recorder`). A handle's URL
-is shaped like the presigned S3 URL CloudFormation gives (its ``Ref``): a secret, never logged
-or reported. Like S3, the PUT is checked against its presigned signature, which covers an empty
-``Content-Type`` (the user guide's ``curl -H 'Content-Type:'``), and stored whatever its body;
-CloudFormation reads the bodies later (see :func:`evaluate`). Signals PUT before the wait
-condition starts waiting are kept and count.
+is the presigned S3 URL CloudFormation gives (its ``Ref``) in S3's path style: the bucket
+``cloudformation-waitcondition-<region>`` leads the path, then the stack id, a UUID and the
+handle's logical id, which is what the provider accepts from the harness's origin. It is a
+secret, never logged or reported. Like S3, the PUT is checked against its presigned signature,
+which covers an empty ``Content-Type`` (the user guide's ``curl -H 'Content-Type:'``), and
+stored whatever its body; CloudFormation reads the bodies later (see :func:`evaluate`). Signals
+PUT before the wait condition starts waiting are kept and count.
 """
 
 from __future__ import annotations
@@ -14,15 +16,23 @@ import json
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import quote, unquote, urlsplit
 
+from cdk_cleanrooms_ml._handler.signal_url import LOCAL_ORIGIN_ENV
+
 from .clock import Clock
 from .server import Request, Response
 
-_PREFIX: Final = "/cloudformation-waitcondition/"
+# Names this server's origin to the provider's functions: the only place outside AWS whose
+# handle URLs the provider accepts (a template cannot set a function's environment).
+SIGNAL_ORIGIN_ENV: Final = LOCAL_ORIGIN_ENV
+
+# Every handle's path starts so (the region follows): the ResponseURLs' never does.
+_PREFIX: Final = "/cloudformation-waitcondition-"
 SUCCESS: Final = "SUCCESS"
 FAILURE: Final = "FAILURE"
 
@@ -118,6 +128,14 @@ class _Handle:
     signals: list[Signal] = field(default_factory=list)
 
 
+def _region(stack_id: str) -> str:
+    """``arn:<partition>:cloudformation:<region>:...`` -> ``<region>``."""
+    parts = stack_id.split(":")
+    if len(parts) < 6 or not parts[3]:
+        raise ValueError("a stack id is an ARN naming its region")
+    return parts[3]
+
+
 def _denied(message: str) -> Response:
     # S3's answer to a PUT that does not match its presigned signature.
     body = (
@@ -142,12 +160,14 @@ class WaitHandles:
         """A new handle's URL (its ``Ref``): a secret like a ResponseURL."""
         if not self.base_url:
             raise RuntimeError("the response server is not running")
-        path = f"{_PREFIX}{stack_id}/{logical_id}/{secrets.token_hex(8)}"
+        # CloudFormation's shape: bucket (region), stack id, a fresh UUID, the logical id.
+        path = f"{_PREFIX}{_region(stack_id)}/{stack_id}/{uuid.uuid4()}/{logical_id}"
         signature = secrets.token_hex(32)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self._clock.now()))
         url = (
-            f"{self.base_url}{quote(path)}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={stamp}"
-            f"&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature={signature}"
+            f"{self.base_url}{quote(path, safe='/')}?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+            f"&X-Amz-Date={stamp}&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+            f"&X-Amz-Signature={signature}"
         )
         with self._arrived:
             self._handles[path] = _Handle(signature)

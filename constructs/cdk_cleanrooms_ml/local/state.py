@@ -4,6 +4,7 @@
 ``<state-dir>/exports.json``: the region's export table (name -> value, exporting stack).
 ``<state-dir>/functions.json``: Lambda functions deployed by local stacks, by ARN.
 ``<state-dir>/cleanroomsml.json``: the endpoint's export jobs.
+``<state-dir>/scheduler.json``: EventBridge Scheduler's schedule groups and pending schedules.
 ``<state-dir>/seed.json``: the generation jobs the endpoint serves (the last ``--seed``).
 ``<state-dir>/lock``: the pid of the run using the folder; one run at a time (:mod:`.lock`).
 ``<state-dir>/clock.json``: how far virtual time is ahead of real time (:mod:`.clock`), once a
@@ -57,6 +58,10 @@ class StateStore:
     @property
     def endpoint_file(self) -> Path:
         return self.directory / "cleanroomsml.json"
+
+    @property
+    def scheduler_file(self) -> Path:
+        return self.directory / "scheduler.json"
 
     @property
     def clock_file(self) -> Path:

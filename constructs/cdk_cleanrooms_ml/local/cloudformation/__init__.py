@@ -6,6 +6,7 @@
 ``journal``), ``deletion`` destroys, ``policies`` decides which of those removals send a Delete
 (DeletionPolicy, UpdateReplacePolicy), ``protocol`` sends custom-resource events and checks the
 responses, ``wait_conditions`` runs WaitConditionHandle / WaitCondition,
+``schedule_groups`` makes ScheduleGroups in the embedded EventBridge Scheduler,
 ``resources`` simulates Ref / GetAtt of everything else, ``outputs`` the outputs and
 exports, ``stacks`` / ``results`` / ``progress`` what is kept and reported.
 """

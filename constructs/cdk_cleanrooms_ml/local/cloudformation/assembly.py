@@ -21,6 +21,8 @@ from typing import Any, Final
 from .exceptions import TemplateError
 
 LAMBDA_FUNCTION: Final = "AWS::Lambda::Function"
+# Made in the embedded EventBridge Scheduler (see .schedule_groups), not only simulated.
+SCHEDULE_GROUP: Final = "AWS::Scheduler::ScheduleGroup"
 _UNKNOWN_ENV: Final = ("unknown-account", "unknown-region")
 
 

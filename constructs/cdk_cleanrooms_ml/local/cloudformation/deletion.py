@@ -1,5 +1,5 @@
 """Deleting a stack: its custom resources in reverse order (those retained by their
-DeletionPolicy get no Delete), then its state.
+DeletionPolicy get no Delete; schedule groups go from the scheduler), then its state.
 
 A stack whose exports another stack imports is not deleted. ``force`` forgets the stack locally
 even when a Delete fails or its state cannot be read (what it made may stay in the endpoint).
@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import StateError, StateLostError
-from .assembly import is_custom_resource
+from .assembly import SCHEDULE_GROUP, is_custom_resource
 from .exceptions import TemplateError
 from .policies import Removal
 from .progress import ProgressEvent
@@ -117,7 +117,7 @@ class StackDeletion:
         try:
             for logical_id in reversed(list(state.resources)):
                 resource = state.resources[logical_id]
-                if not is_custom_resource(resource.type):
+                if not is_custom_resource(resource.type) and resource.type != SCHEDULE_GROUP:
                     remaining.pop(logical_id)
                     continue
                 operation = driver.delete_resource(state, resource, Removal.DELETED)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from ...resource_types import RESOURCE_TYPE
 from ..errors import StateError, StateLostError
-from .assembly import StackTemplate, is_custom_resource
+from .assembly import SCHEDULE_GROUP, StackTemplate, is_custom_resource
 from .exceptions import ResourceFailedError, TemplateError
 from .journal import Change, Journal
 from .outputs import TrackingExports, record_exports, resolve_outputs
@@ -167,7 +167,9 @@ class Deployment:
                 cleanup.append(
                     (dataclasses.replace(old, update_replace_policy=policy), Removal.REPLACED)
                 )
-            elif is_custom_resource(old.type) and lid not in state.resources:
+            elif (
+                is_custom_resource(old.type) or old.type == SCHEDULE_GROUP
+            ) and lid not in state.resources:
                 cleanup.append((old, Removal.DELETED))
         for old, removal in cleanup:
             operation = self.driver.delete_resource(prev or state, old, removal)

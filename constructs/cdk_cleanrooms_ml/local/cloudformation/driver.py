@@ -18,9 +18,10 @@ from ..awslambda.invocations import LambdaEmulator
 from ..awslambda.runtime import LocalFunction
 from ..clock import Clock, SystemClock
 from ..recorder import ResponseRecorder
+from ..scheduler.models import SchedulerBackend
 from ..signals import WaitHandles
 from ..state import StateStore
-from .assembly import StackTemplate
+from .assembly import SCHEDULE_GROUP, StackTemplate
 from .deletion import StackDeletion
 from .deployment import Deployment
 from .exceptions import ResourceFailedError
@@ -29,6 +30,7 @@ from .policies import Removal, retained_by
 from .progress import Progress, ProgressEvent
 from .protocol import FAILED, SUCCESS, CustomResourceCalls, Operation, build_event
 from .results import StackResult
+from .schedule_groups import delete_schedule_group
 from .stacks import ResourceState, StackState
 
 __all__ = ["DriverOptions", "LocalCloudFormation", "ProgressEvent", "StackResult"]
@@ -58,6 +60,7 @@ class LocalCloudFormation:
         on_progress: Callable[[ProgressEvent], None] | None = None,
         clock: Clock | None = None,
         wait_handles: WaitHandles | None = None,
+        scheduler: SchedulerBackend | None = None,
     ) -> None:
         self.store = store
         self.emulator = emulator
@@ -67,6 +70,9 @@ class LocalCloudFormation:
         self.clock: Clock = clock or SystemClock()
         # Serves WaitConditionHandle URLs; without it a template with a handle cannot deploy.
         self.wait_handles = wait_handles
+        # EventBridge Scheduler: where ScheduleGroups are made, and whose pending schedules
+        # will still invoke a handler (so waiting goes on). None: groups are only simulated.
+        self.scheduler = scheduler
         # Set when the run is interrupted: waits end at once and nothing more is printed.
         self.cancelled = threading.Event()
         self.progress = Progress(on_progress, self.cancelled, self.clock.now)
@@ -79,6 +85,7 @@ class LocalCloudFormation:
             max_wait=self.options.max_wait,
             no_response_grace=self.options.no_response_grace,
             clock=self.clock,
+            scheduler=scheduler,
         )
 
     def cancel(self) -> None:
@@ -148,8 +155,14 @@ class LocalCloudFormation:
     def delete_resource(
         self, state: StackState, resource: ResourceState, removal: Removal
     ) -> Operation | None:
-        """Send ``resource`` a Delete, or keep it as its policy says (None: no request sent)."""
+        """Send ``resource`` a Delete, or keep it as its policy says (None: no request sent).
+
+        A schedule group is deleted in the scheduler itself (no request is sent either).
+        """
         policy = retained_by(resource, removal)
+        if policy is None and resource.type == SCHEDULE_GROUP:
+            delete_schedule_group(self, state, resource)
+            return None
         if policy is None:
             return self.run_operation(state, "Delete", resource)
         self._report(state, resource, "DELETE_SKIPPED", f"kept by its {policy}")

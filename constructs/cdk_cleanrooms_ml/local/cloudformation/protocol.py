@@ -22,6 +22,7 @@ from ..clock import Clock, SystemClock
 from ..errors import StateLostError
 from ..lock import StateLock
 from ..recorder import RecordedResponse, ResponseRecorder
+from ..scheduler.models import Schedule, SchedulerBackend
 from .exceptions import ResourceFailedError
 from .stacks import ResourceState
 
@@ -61,9 +62,17 @@ class Operation:
     elapsed: float = 0.0
 
 
-def _belongs(invocation: Invocation, request_id: str) -> bool:
-    event = invocation.event
+def _carries(event: object, request_id: str) -> bool:
     return isinstance(event, dict) and event.get("RequestId") == request_id
+
+
+def _belongs(invocation: Invocation, request_id: str) -> bool:
+    return _carries(invocation.event, request_id)
+
+
+def _scheduled_for(schedule: Schedule, request_id: str) -> bool:
+    """Whether the schedule's Input hands ``request_id`` over to a later invocation."""
+    return _carries(schedule.event, request_id)
 
 
 def build_event(
@@ -107,6 +116,7 @@ class CustomResourceCalls:
         max_wait: float | None,
         no_response_grace: float,
         clock: Clock | None = None,
+        scheduler: SchedulerBackend | None = None,
     ) -> None:
         self.emulator = emulator
         self.recorder = recorder
@@ -116,6 +126,8 @@ class CustomResourceCalls:
         self.no_response_grace = no_response_grace
         # ServiceTimeout is CloudFormation's time (virtual with the fast clock); max_wait is real.
         self.clock: Clock = clock or SystemClock()
+        # Its pending schedules may still invoke the handler for a request (see _in_progress).
+        self.scheduler = scheduler
 
     def function_for(
         self, service_token: object, logical_id: str, resource_type: str = RESOURCE_TYPE
@@ -209,12 +221,24 @@ class CustomResourceCalls:
             recorded = self.recorder.wait_for(request_id, min(remaining, 0.2), skip=seen)
             if recorded is not None:
                 return recorded, _WaitEnd.ANSWERED
-            if not self.emulator.pending(lambda inv: _belongs(inv, request_id)):
+            if not self._in_progress(request_id):
                 idle_since = idle_since or time.monotonic()
                 if time.monotonic() - idle_since >= self.no_response_grace:
                     return None, _WaitEnd.IDLE
             else:
                 idle_since = None
+
+    def _in_progress(self, request_id: str) -> bool:
+        """Whether an invocation for ``request_id`` runs, or a schedule will start one.
+
+        Between two polls nothing runs for minutes: that is not the handler's end. Schedules
+        are looked at first: a firing invokes before its schedule goes, so what a schedule
+        hands over is seen in one place or the other.
+        """
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.pending(lambda s: _scheduled_for(s, request_id)):
+            return True
+        return self.emulator.pending(lambda inv: _belongs(inv, request_id))
 
     @staticmethod
     def _no_response_reason(why: _WaitEnd, wait: float, invocations: list[Invocation]) -> str:

@@ -11,13 +11,15 @@ import hashlib
 from collections.abc import Mapping
 from typing import Final
 
-from .assembly import LAMBDA_FUNCTION, StackTemplate, is_custom_resource
+from .assembly import LAMBDA_FUNCTION, SCHEDULE_GROUP, StackTemplate, is_custom_resource
 from .exceptions import TemplateError
 from .intrinsics import ResolveContext, Resolver, stringify
 from .stacks import StackState
 from .wait_conditions import WAIT_CONDITION, wait_condition_data
 
 _NAME_PROPERTIES: Final = ("FunctionName", "RoleName", "LogGroupName", "PolicyName")
+# Types whose name property is called just Name.
+_NAMED_BY_NAME: Final = (SCHEDULE_GROUP,)
 
 
 def _suffix(*parts: str, length: int = 12) -> str:
@@ -78,7 +80,7 @@ class StackResources:
         if old is not None and old.type == kind:
             return old.physical_id
         props = definition.get("Properties") or {}
-        for key in _NAME_PROPERTIES:
+        for key in (*_NAME_PROPERTIES, *(("Name",) if kind in _NAMED_BY_NAME else ())):
             if key in props:
                 return str(stringify(self.resolver.resolve(props[key])))
         return simulated_name(self.stack.name, logical_id, self.state.stack_id)
@@ -112,5 +114,7 @@ class StackResources:
             return f"arn:{partition}:iam::{account}:role/{name}"
         if kind == "AWS::Logs::LogGroup":
             return f"arn:{partition}:logs:{region}:{account}:log-group:{name}:*"
+        if kind == SCHEDULE_GROUP:
+            return f"arn:{partition}:scheduler:{region}:{account}:schedule-group/{name}"
         service = kind.split("::")[1].lower() if kind.count("::") == 2 else "local"
         return f"arn:{partition}:{service}:{region}:{account}:{logical_id.lower()}/{name}"

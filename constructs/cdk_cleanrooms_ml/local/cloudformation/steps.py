@@ -2,7 +2,8 @@
 
 A custom resource new to the stack gets a Create, one whose properties changed an Update;
 unchanged ones keep their state. Lambda functions are registered with the emulator so a
-ServiceToken reaches them. What each call changed goes into the deployment's journal.
+ServiceToken reaches them; schedule groups are made in the embedded EventBridge Scheduler
+(:mod:`.schedule_groups`). What each call changed goes into the deployment's journal.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..awslambda.runtime import LocalFunction
 from .assembly import (
     LAMBDA_FUNCTION,
+    SCHEDULE_GROUP,
     StackTemplate,
     construct_label,
     function_code_dir,
@@ -26,6 +28,7 @@ from .policies import deletion_policy, update_replace_policy
 from .progress import ProgressEvent
 from .protocol import SUCCESS, Operation
 from .resources import StackResources, simulated_name
+from .schedule_groups import ScheduleGroups
 from .stacks import ResourceState, StackState
 from .wait_conditions import WAIT_TYPES, WaitConditions
 
@@ -66,6 +69,7 @@ class StepPlanner:
         # Functions of this stack that cannot run locally, and why.
         self.function_errors: dict[str, str] = {}
         self.waits = WaitConditions(driver, stack, prev, resources)
+        self.schedule_groups = ScheduleGroups(driver, stack, prev, resources)
 
     def prepare(self, logical_id: str) -> Step | None:
         """Deploy ``logical_id`` now, or return the step that runs its handler."""
@@ -75,6 +79,8 @@ class StepPlanner:
         kind = str(self.stack.resources[logical_id].get("Type"))
         if kind in WAIT_TYPES:
             return self.waits.prepare(logical_id, kind)
+        if kind == SCHEDULE_GROUP:
+            return self.schedule_groups.prepare(logical_id)
         if not is_custom_resource(kind):
             state.resources[logical_id] = ResourceState(
                 logical_id, kind, self.resources.physical(logical_id)

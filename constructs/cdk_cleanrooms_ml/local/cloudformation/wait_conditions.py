@@ -8,8 +8,9 @@ message; ``Fn::GetAtt <Wait>.Data`` is the JSON object ``{"<UniqueId>": "<Data>"
 properties cannot be updated. Deleting either is a no-op (nothing exists outside the stack).
 
 With the fast clock, virtual time moves while Lambda handlers sleep; when no invocation is running
-at all for ``no_response_grace`` real seconds, nothing is left that could signal, and time jumps to
-the Timeout.
+at all and no EventBridge Scheduler schedule is pending for ``no_response_grace`` real seconds,
+nothing is left that could signal, and time jumps to the Timeout. A pending schedule may still
+start a handler that signals: the scheduler's engine moves time to it instead.
 """
 
 from __future__ import annotations
@@ -266,13 +267,23 @@ class WaitConditions:
             handles.wait(waiting.url, len(signals), pause)
             if not clock.fast:
                 continue
-            if driver.emulator.running():
+            if self._may_signal():
                 idle_since = None
                 continue
             idle_since = idle_since or time.monotonic()
             if time.monotonic() - idle_since >= options.no_response_grace:
                 # No handler runs, so none can signal: the rest of the Timeout passes at once.
                 clock.advance(max(deadline - clock.now(), 0.0))
+
+    def _may_signal(self) -> bool:
+        """Whether anything could still signal: a pending schedule or a running invocation.
+
+        Schedules first: a firing invokes before its schedule goes.
+        """
+        scheduler = self.driver.scheduler
+        if scheduler is not None and scheduler.pending():
+            return True
+        return bool(self.driver.emulator.running())
 
     def _finish(self, resource: ResourceState, operation: Operation, journal: Journal) -> None:
         if operation.status != SUCCESS:
