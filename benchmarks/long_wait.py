@@ -174,8 +174,8 @@ def section(hours: tuple[float, ...]) -> Section:
         " signals the handle.",
         "Ours asks for polls 1, 2, 3, 4, then every 5 minutes, each a schedule for a whole"
         " minute; Scheduler fires it somewhere within that minute (a seeded uniform offset"
-        " here), and the next is the first whole minute at least the interval after that, so"
-        " polls come about 6 minutes apart and up to ~7 (the longest-gap rows). The lag row is"
+        " here), and the next is counted from the minute the last one was scheduled for, so"
+        " two looks are at most the interval + 60 s apart (the longest-gap rows). The lag row is"
         " one sample per wait, depending on where ACTIVE fell between two looks; the"
         " longest-gap row is what it can reach.",
         f"Every invocation of both is taken as a cold start of {COLD_START_S:g} s (billed, and a"

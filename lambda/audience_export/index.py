@@ -42,8 +42,8 @@ def handler(event: dict[str, Any], context: Any) -> None:
     shown = redacted_event(event) if isinstance(event, Mapping) else type(event).__name__
     logger.info("event: %s", json.dumps(shown, default=str))
     if isinstance(event, Mapping) and completion.is_poll(event):
-        # Answered already: this invocation only waits to signal the WaitCondition.
-        # Its hand-over payload (logged by botocore at DEBUG) carries both URLs.
+        # Answered already: this poll signals the WaitCondition, or deletes a job in the
+        # background. Its hand-over payload (logged by botocore at DEBUG) carries both URLs.
         helper.redactor.watch(*secrets_of(event))
         _poll(event, context)
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from cdk_cleanrooms_ml._handler.rules import OWNER_TAG_KEY
 from cdk_cleanrooms_ml.local.harness import LocalCloud
@@ -68,3 +68,23 @@ def started_jobs(cloud: LocalCloud) -> list[JobView]:
 def generation_starts(cloud: LocalCloud) -> int:
     """StartAudienceGenerationJob calls answered with a job."""
     return sum(1 for c in cloud.endpoint.calls_to("StartAudienceGenerationJob") if c.status == 200)
+
+
+def job_seed(create_s: float, *, delete_s: float = 35.0) -> dict[str, Any]:
+    """A seed with the model ``MODEL`` (offering 20 %) and no job; a started job takes
+    ``create_s`` to be ACTIVE (60 s of it pending) and ``delete_s`` to be gone."""
+    return {
+        "audienceGenerationJobs": [],
+        "configuredAudienceModels": [
+            {
+                "configuredAudienceModelArn": MODEL,
+                "offeredSizes": [{"type": "PERCENTAGE", "value": 20}],
+            }
+        ],
+        "generationJobDurations": {
+            "pendingSeconds": 60,
+            "inProgressSeconds": create_s - 60,
+            "deletePendingSeconds": 5,
+            "deleteInProgressSeconds": delete_s - 5,
+        },
+    }

@@ -15,31 +15,12 @@ from botocore.config import Config
 
 from cdk_cleanrooms_ml.local.awslambda.runtime import LocalFunction
 from cdk_cleanrooms_ml.local.harness import LocalCloud
+from tests.local.support import STAND_IN_CLOCK
 
 HOUR = 3600
 ROLE_ARN = "arn:aws:iam::111122223333:role/scheduler-invokes-the-function"
 
-# Laid out like the library's handler: the package's clock module is what the runtime replaces
-# on virtual time (see _bootstrap), so the function reads the run's clock.
-CLOCK = """
-import time
-
-class SystemClock:
-    def now(self):
-        return time.time()
-
-    def sleep(self, seconds):
-        time.sleep(seconds)
-
-_current = SystemClock()
-
-def current():
-    return _current
-
-def use(clock):
-    global _current
-    _current = clock
-"""
+CLOCK = STAND_IN_CLOCK
 
 # Answers with the event it got and the time it ran.
 ECHO = """

@@ -160,3 +160,26 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+# A stand-in function's clock module, laid out like the library's handler: the package's clock
+# module is what the runtime replaces on virtual time (see awslambda/_bootstrap).
+STAND_IN_CLOCK = """
+import time
+
+class SystemClock:
+    def now(self):
+        return time.time()
+
+    def sleep(self, seconds):
+        time.sleep(seconds)
+
+_current = SystemClock()
+
+def current():
+    return _current
+
+def use(clock):
+    global _current
+    _current = clock
+"""

@@ -13,31 +13,13 @@ import pytest
 from cdk_cleanrooms_ml.local.awslambda.runtime import InvocationResult, LocalFunction
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from tests.local.conftest import CloudFactory
+from tests.local.support import STAND_IN_CLOCK
 
 pytestmark = pytest.mark.slow
 
 HOUR = 3600
 
-# Laid out like the library's handler: the package's clock module is what the runtime replaces.
-PROBE_CLOCK = """
-import time
-
-class SystemClock:
-    def now(self):
-        return time.time()
-
-    def sleep(self, seconds):
-        time.sleep(seconds)
-
-_current = SystemClock()
-
-def current():
-    return _current
-
-def use(clock):
-    global _current
-    _current = clock
-"""
+PROBE_CLOCK = STAND_IN_CLOCK
 
 PROBE_INDEX = """
 from . import clock

@@ -24,7 +24,13 @@ from cdk_cleanrooms_ml.local.harness import LocalCloud
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE, RESOURCE_TYPE
 from tests.cfn_lint import assert_assembly_lint_clean
 from tests.local.conftest import CloudFactory
-from tests.local.generation_support import MODEL, SEED_ROLE, SEED_URI, started_jobs
+from tests.local.generation_support import (
+    MODEL,
+    SEED_ROLE,
+    SEED_URI,
+    job_seed,
+    started_jobs,
+)
 from tests.local.support import exports_of, write_assembly
 
 pytestmark = pytest.mark.slow
@@ -37,21 +43,7 @@ FUNCTION_TIMEOUT = 900
 
 
 def seed(job_hours: float) -> dict[str, Any]:
-    return {
-        "audienceGenerationJobs": [],
-        "configuredAudienceModels": [
-            {
-                "configuredAudienceModelArn": MODEL,
-                "offeredSizes": [{"type": "PERCENTAGE", "value": 20}],
-            }
-        ],
-        "generationJobDurations": {
-            "pendingSeconds": 60,
-            "inProgressSeconds": job_hours * HOUR - 60,
-            "deletePendingSeconds": 5,
-            "deleteInProgressSeconds": 30,
-        },
-    }
+    return job_seed(job_hours * HOUR)
 
 
 def long_wait_app(tmp_path: Path, *, wait_s: int, extra: dict[str, Any] | None = None) -> Path:

@@ -23,7 +23,7 @@ from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, Progres
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
-from tests.local.generation_support import MODEL, SEED_ROLE, started_jobs
+from tests.local.generation_support import MODEL, SEED_ROLE, job_seed, started_jobs
 from tests.local.log_scan import Leak, find_leaks, lambda_logs
 from tests.local.support import ACCOUNT, write_assembly
 
@@ -48,24 +48,6 @@ JOB_S: Final = 20 * 60  # far longer than one invocation waits
 DELETE_S: Final = 6 * 60
 FUNCTION_TIMEOUT: Final = 300
 REQUESTS: Final = 4  # two Creates, two Deletes
-
-
-def seed() -> dict[str, Any]:
-    return {
-        "audienceGenerationJobs": [],
-        "configuredAudienceModels": [
-            {
-                "configuredAudienceModelArn": MODEL,
-                "offeredSizes": [{"type": "PERCENTAGE", "value": 20}],
-            }
-        ],
-        "generationJobDurations": {
-            "pendingSeconds": 60,
-            "inProgressSeconds": JOB_S - 60,
-            "deletePendingSeconds": 5,
-            "deleteInProgressSeconds": DELETE_S - 5,
-        },
-    }
 
 
 def job(name: str, sql: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +101,7 @@ def test_a_sql_seeded_lifecycle_at_debug_logs_no_sensitive_value(
     events: list[ProgressEvent] = []
     cloud = make_cloud(
         fast_clock=True,
-        seed=seed(),
+        seed=job_seed(JOB_S, delete_s=DELETE_S),
         log_level="DEBUG",
         options=DriverOptions(max_wait=240, no_response_grace=8.0),
         progress=events,
