@@ -162,6 +162,8 @@ def exists(name: str, *, clock: Clock, until: float) -> bool:
     """Whether schedule ``name`` is pending in the provider's group; an answer that says
     nothing (denied, throttled) counts as pending: the caller waits rather than guess."""
     group = os.environ.get(GROUP_ENV, "")
+    if not group:
+        return False  # a provider without a group never scheduled anything
     try:
         clients.call(
             lambda timeout: clients.scheduler(timeout).get_schedule(Name=name, GroupName=group),

@@ -12,14 +12,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..scheduler.exceptions import SchedulerError
-from .assembly import SCHEDULE_GROUP, StackTemplate, construct_label
+from .assembly import SCHEDULE_GROUP, construct_label
 from .exceptions import ResourceFailedError, TemplateError
 from .intrinsics import stringify
 from .journal import Change, Journal, JournalEntry
 from .policies import deletion_policy, update_replace_policy
 from .progress import ProgressEvent
 from .protocol import FAILED, SUCCESS, Operation
-from .resources import StackResources, simulated_name
+from .resources import simulated_name
+from .stack_part import StackPart
 from .stacks import ResourceState, StackState
 
 if TYPE_CHECKING:
@@ -37,21 +38,8 @@ def _report(
     )
 
 
-class ScheduleGroups:
+class ScheduleGroups(StackPart):
     """Deploys a stack's schedule groups into the driver's scheduler."""
-
-    def __init__(
-        self,
-        driver: LocalCloudFormation,
-        stack: StackTemplate,
-        prev: StackState | None,
-        resources: StackResources,
-    ) -> None:
-        self.driver = driver
-        self.stack = stack
-        self.prev = prev
-        self.resources = resources
-        self.state = resources.state
 
     def prepare(self, logical_id: str) -> Step | None:
         """Keep an unchanged group; return the step that creates a new (or renamed) one."""

@@ -29,6 +29,7 @@ from .progress import ProgressEvent
 from .protocol import SUCCESS, Operation
 from .resources import StackResources, simulated_name
 from .schedule_groups import ScheduleGroups
+from .stack_part import StackPart
 from .stacks import ResourceState, StackState
 from .wait_conditions import WAIT_TYPES, WaitConditions
 
@@ -51,7 +52,7 @@ class Step:
     record: bool = True
 
 
-class StepPlanner:
+class StepPlanner(StackPart):
     """Turns each resource of the template into a :class:`Step`, or deploys it at once."""
 
     def __init__(
@@ -61,11 +62,7 @@ class StepPlanner:
         prev: StackState | None,
         resources: StackResources,
     ) -> None:
-        self.driver = driver
-        self.stack = stack
-        self.prev = prev
-        self.resources = resources
-        self.state = resources.state
+        super().__init__(driver, stack, prev, resources)
         # Functions of this stack that cannot run locally, and why.
         self.function_errors: dict[str, str] = {}
         self.waits = WaitConditions(driver, stack, prev, resources)

@@ -28,11 +28,10 @@ from .intrinsics import stringify
 from .journal import Journal
 from .progress import ProgressEvent
 from .protocol import FAILED, SUCCESS, Operation
-from .stacks import ResourceState, StackState
+from .stack_part import StackPart
+from .stacks import ResourceState
 
 if TYPE_CHECKING:
-    from .driver import LocalCloudFormation
-    from .resources import StackResources
     from .steps import Step
 
 WAIT_CONDITION_HANDLE: Final = "AWS::CloudFormation::WaitConditionHandle"
@@ -98,21 +97,8 @@ class _Waiting:
     count: int
 
 
-class WaitConditions:
+class WaitConditions(StackPart):
     """Deploys a stack's wait condition handles and wait conditions."""
-
-    def __init__(
-        self,
-        driver: LocalCloudFormation,
-        stack: StackTemplate,
-        prev: StackState | None,
-        resources: StackResources,
-    ) -> None:
-        self.driver = driver
-        self.stack = stack
-        self.prev = prev
-        self.resources = resources
-        self.state = resources.state
 
     def prepare(self, logical_id: str, kind: str) -> Step | None:
         """Create a handle now; return the step that waits for a new wait condition."""
