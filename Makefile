@@ -38,7 +38,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy constructs/cdk_cleanrooms_ml lambda/audience_export app.py benchmarks
+	$(BIN)/mypy constructs/cdk_cleanrooms_ml lambda/cleanrooms_ml_provider app.py benchmarks
 
 ## Benchmarks against AwsCustomResource; writes docs/benchmarks.md.
 bench: setup

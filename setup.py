@@ -34,7 +34,7 @@ class BuildWithAsset(build_py):
         if self.editable_mode:
             return
         target = Path(self.build_lib) / "cdk_cleanrooms_ml" / "_asset"
-        _asset_files().prebuild(ROOT / "lambda" / "audience_export", target)
+        _asset_files().prebuild(ROOT / "lambda" / "cleanrooms_ml_provider", target)
 
 
 setup(cmdclass={"build_py": BuildWithAsset})

@@ -127,7 +127,7 @@ def machine() -> str:
 
 # What the page measures: the library and its handler (benchmarks/ itself is not hashed, so
 # rewording a note does not make the page stale).
-MEASURED_SOURCES: Final = ("constructs/cdk_cleanrooms_ml", "lambda/audience_export")
+MEASURED_SOURCES: Final = ("constructs/cdk_cleanrooms_ml", "lambda/cleanrooms_ml_provider")
 _ROOT: Final = Path(__file__).resolve().parents[1]
 
 
@@ -201,7 +201,7 @@ METHOD = """\
 - **Asset**: the unzipped size of the provider's asset directory in the synthesized cloud
   assembly. Cold import: fresh `python -I -S` processes with the asset directory and the local
   Lambda runtime directory (boto3 and its dependencies, as the runtime provides them) on
-  `sys.path` for both sides; the timed statement is `import audience_export.index` (which builds
+  `sys.path` for both sides; the timed statement is `import cleanrooms_ml_provider.index` (which builds
   crhelper's clients) vs `import boto3; boto3.client("cleanroomsml", region_name="us-east-1")`.
   One discarded run per side first, so bytecode caches are warm on both sides.
 - **Concurrent exports under a rate limit**: N Creates of one export each, every invocation in
@@ -220,7 +220,7 @@ METHOD = """\
   client answered by botocore's Stubber; the next invocation is triggered at the schedule's
   `at(...)` time plus a seeded uniform offset within that minute (Scheduler fires within the
   minute it names). The peer is the previous release's handler, taken from git
-  (`git show 06d65af:lambda/audience_export/<file>` into a temporary package imported under
+  (`git show 06d65af:lambda/cleanrooms_ml_provider/<file>` into a temporary package imported under
   another name; without that history its rows say *not measured*), whose hand-over is an
   asynchronous `lambda:Invoke` answered by a Stubber: the next invocation is triggered at once.
   Every invocation of both starts 1 s after its trigger, a cold start that holds a slot and is

@@ -64,7 +64,7 @@ def seed(exports: int) -> dict[str, Any]:
 def function(asset: Path) -> LocalFunction:
     return LocalFunction(
         function_name="LoadProvider",
-        handler="audience_export.index.handler",
+        handler="cleanrooms_ml_provider.index.handler",
         code_dir=asset,
         timeout_seconds=FUNCTION_TIMEOUT_S,
         memory_mb=256,

@@ -17,14 +17,14 @@ def test_page_was_generated_from_the_current_code() -> None:
 
 
 def test_fingerprint_follows_the_sources(tmp_path: Path) -> None:
-    for folder in ("constructs/cdk_cleanrooms_ml", "lambda/audience_export"):
+    for folder in ("constructs/cdk_cleanrooms_ml", "lambda/cleanrooms_ml_provider"):
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "a.py").write_text("X = 1\n")
     base = code_fingerprint(tmp_path)
-    (tmp_path / "lambda/audience_export/__pycache__").mkdir()
-    (tmp_path / "lambda/audience_export/__pycache__/a.pyc").write_bytes(b"\0")
+    (tmp_path / "lambda/cleanrooms_ml_provider/__pycache__").mkdir()
+    (tmp_path / "lambda/cleanrooms_ml_provider/__pycache__/a.pyc").write_bytes(b"\0")
     assert code_fingerprint(tmp_path) == base
-    (tmp_path / "lambda/audience_export/a.py").write_text("X = 2\n")
+    (tmp_path / "lambda/cleanrooms_ml_provider/a.py").write_text("X = 2\n")
     assert code_fingerprint(tmp_path) != base
 
 

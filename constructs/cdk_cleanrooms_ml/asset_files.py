@@ -3,7 +3,7 @@
 Standard library only: the wheel build (``setup.py``) loads this file by path to prebuild the
 archive into the wheel, before aws-cdk-lib or this package is installed. The archive holds::
 
-    audience_export/                  the handler package (``audience_export.index.handler``)
+    cleanrooms_ml_provider/           the handler package (``cleanrooms_ml_provider.index.handler``)
     crhelper/                         crhelper, as its installed distribution lists it
     crhelper-<version>.dist-info/     its METADATA, LICENSE and NOTICE
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-HANDLER_PACKAGE: Final = "audience_export"
+HANDLER_PACKAGE: Final = "cleanrooms_ml_provider"
 HANDLER: Final = f"{HANDLER_PACKAGE}.index.handler"
 CRHELPER: Final = "crhelper"
 ARCHIVE_NAME: Final = "provider.zip"

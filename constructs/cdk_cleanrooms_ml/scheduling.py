@@ -26,7 +26,7 @@ __all__ = [
     "PollScheduling",
 ]
 
-# The environment variables the handler reads (lambda/audience_export/schedules.py).
+# The environment variables the handler reads (lambda/cleanrooms_ml_provider/schedules.py).
 GROUP_ENV: Final = "SCHEDULE_GROUP_NAME"
 ROLE_ENV: Final = "SCHEDULER_ROLE_ARN"
 SCHEDULER_SERVICE: Final = "scheduler.amazonaws.com"

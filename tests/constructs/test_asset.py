@@ -27,7 +27,7 @@ from tests.constructs.support import JOB_ARN, new_stack, resources_of_type, temp
 from tests.processes import run_ok
 
 CRHELPER_VERSION = importlib.metadata.version("crhelper")
-HANDLER_SOURCE = Path(__file__).resolve().parents[2] / "lambda" / "audience_export"
+HANDLER_SOURCE = Path(__file__).resolve().parents[2] / "lambda" / "cleanrooms_ml_provider"
 
 
 def synth_asset(outdir: Path) -> tuple[str, Path]:
@@ -59,19 +59,19 @@ def first_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
 def test_asset_holds_the_handler_and_crhelper(first_synth: tuple[str, Path]) -> None:
     _, staged = first_synth
     files = archive_files(staged)
-    handler_sources = {f"audience_export/{path.name}" for path in HANDLER_SOURCE.glob("*.py")}
-    assert {"audience_export/index.py", "audience_export/rules.py"} <= handler_sources
+    handler_sources = {f"cleanrooms_ml_provider/{path.name}" for path in HANDLER_SOURCE.glob("*.py")}
+    assert {"cleanrooms_ml_provider/index.py", "cleanrooms_ml_provider/rules.py"} <= handler_sources
     assert handler_sources <= set(files)
     # Exactly the current sources: a stale archive would deploy an old handler.
     for path in HANDLER_SOURCE.glob("*.py"):
-        assert files[f"audience_export/{path.name}"] == path.read_bytes()
+        assert files[f"cleanrooms_ml_provider/{path.name}"] == path.read_bytes()
     for module in ("__init__.py", "resource_helper.py", "utils.py", "log_helper.py"):
         assert f"crhelper/{module}" in files
     dist_info = f"crhelper-{CRHELPER_VERSION}.dist-info"
     assert f"Version: {CRHELPER_VERSION}".encode() in files[f"{dist_info}/METADATA"]
     assert f"{dist_info}/LICENSE" in files
     tops = {name.split("/")[0] for name in files}
-    assert tops == {"audience_export", "crhelper", dist_info}
+    assert tops == {"cleanrooms_ml_provider", "crhelper", dist_info}
 
 
 def test_asset_has_no_caches_and_no_boto3(first_synth: tuple[str, Path]) -> None:
@@ -108,9 +108,9 @@ def test_archive_is_reproducible_and_skips_caches(tmp_path: Path) -> None:
     (source / "stale.pyc").write_bytes(b"\0")
     (source / ".hidden").write_text("")
     found = entries(source)
-    assert [e.name for e in found if e.name.startswith("audience_export/")] == [
-        "audience_export/__init__.py",
-        "audience_export/sub/mod.py",
+    assert [e.name for e in found if e.name.startswith("cleanrooms_ml_provider/")] == [
+        "cleanrooms_ml_provider/__init__.py",
+        "cleanrooms_ml_provider/sub/mod.py",
     ]
     first = write_archive(found, tmp_path / "a.zip")
     second = write_archive(entries(source), tmp_path / "b.zip")
@@ -158,14 +158,14 @@ def test_handler_imports_from_the_asset_alone(first_synth: tuple[str, Path]) -> 
     code = unpacked(staged)  # as Lambda unpacks it
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import audience_export.index, crhelper;"
+        "import cleanrooms_ml_provider.index, crhelper;"
         "assert crhelper.__file__.startswith(sys.argv[1]), crhelper.__file__;"
-        "print(audience_export.index.handler.__module__)"
+        "print(cleanrooms_ml_provider.index.handler.__module__)"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
     result = run_ok([sys.executable, "-I", "-c", probe, str(code)], env=env, cwd=code, timeout=60)
-    assert result.stdout.strip() == "audience_export.index"
+    assert result.stdout.strip() == "cleanrooms_ml_provider.index"
 
 
 @pytest.mark.slow

@@ -59,4 +59,4 @@ def test_cdk_synth_of_the_example_app(tmp_path: Path) -> None:
     asset = out / function["Metadata"]["aws:asset:path"]
     with zipfile.ZipFile(asset) as archive:
         names = set(archive.namelist())
-    assert {"audience_export/index.py", "crhelper/resource_helper.py"} <= names
+    assert {"cleanrooms_ml_provider/index.py", "crhelper/resource_helper.py"} <= names

@@ -178,7 +178,7 @@ def test_the_wheel_works_as_installed(tmp_path: Path) -> None:
     (staged,) = (scratch / "cdk.out").glob("asset.*.zip")
     with zipfile.ZipFile(staged) as archive:
         staged_names = set(archive.namelist())
-    assert {"crhelper/resource_helper.py", "audience_export/index.py"} <= staged_names
+    assert {"crhelper/resource_helper.py", "cleanrooms_ml_provider/index.py"} <= staged_names
     prebuilt = run(
         [python, "-c", "from cdk_cleanrooms_ml import asset; print(asset.archive().prebuilt)"],
         scratch,

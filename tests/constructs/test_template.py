@@ -200,7 +200,7 @@ def test_lambda_settings(synthesized: Any) -> None:
         {
             "Runtime": lambda_.Runtime.PYTHON_3_14.name,
             "Architectures": ["arm64"],
-            "Handler": "audience_export.index.handler",
+            "Handler": "cleanrooms_ml_provider.index.handler",
             "Timeout": 300,
             "Environment": {"Variables": {"LOG_LEVEL": "INFO"}},
             "LoggingConfig": {"LogGroup": {"Ref": log_group_id}},

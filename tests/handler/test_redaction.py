@@ -26,7 +26,7 @@ from tests.handler.generation_support import job_event, job_properties, serve_jo
 from tests.handler.services import Services
 from tests.handler.support import ACCOUNT, invoke_handler
 
-HANDLER_SOURCE: Final = Path(__file__).resolve().parents[2] / "lambda" / "audience_export"
+HANDLER_SOURCE: Final = Path(__file__).resolve().parents[2] / "lambda" / "cleanrooms_ml_provider"
 TEMPLATE_ARN: Final = (
     f"arn:aws:cleanrooms:us-east-1:{ACCOUNT}:membership/"
     "0a1b2c3d-aaaa-bbbb-cccc-111122223333/analysistemplate/seed-template-3d9f1b"
@@ -268,13 +268,13 @@ def test_the_filter_hides_secrets_in_records_of_any_logger_on_the_runtimes_handl
     try:
         logging.getLogger("some.library.anywhere").warning("saw %s", "x segment-7f3a9c y")
         logging.getLogger("thirdparty.http").debug("body: %r", QUERY.encode())
-        logging.getLogger("audience_export.index").info("event: %s", json.dumps({"q": QUERY}))
+        logging.getLogger("cleanrooms_ml_provider.index").info("event: %s", json.dumps({"q": QUERY}))
     finally:
         uninstall(hider)
     assert runtime_handler.texts == [
         f"some.library.anywhere WARNING saw x {REDACTED} y",
         f'thirdparty.http DEBUG body: b"{REDACTED}"',  # repr quotes it with " (it holds ')
-        f'audience_export.index INFO event: {{"q": "{REDACTED}"}}',
+        f'cleanrooms_ml_provider.index INFO event: {{"q": "{REDACTED}"}}',
     ]
 
 

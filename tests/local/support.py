@@ -12,14 +12,14 @@ from typing import Any
 from cdk_cleanrooms_ml.local.provider_code import provider_code
 
 REPO = Path(__file__).resolve().parents[2]
-HANDLER_SOURCE = REPO / "lambda" / "audience_export"
+HANDLER_SOURCE = REPO / "lambda" / "cleanrooms_ml_provider"
 JOB_ARN = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/example-lookalikes"
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 
 
 def build_handler_asset(target: Path) -> Path:
-    """The provider's asset laid out as in Lambda: audience_export/ + crhelper (+ dist-info)."""
+    """The provider's asset laid out as in Lambda: cleanrooms_ml_provider/ + crhelper (+ dist-info)."""
     return provider_code(target, HANDLER_SOURCE)
 
 
@@ -65,7 +65,7 @@ def provider_resources(asset_key: str, *, timeout: int = 300) -> dict[str, Any]:
                     "S3Bucket": f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}",
                     "S3Key": f"{asset_key}.zip",
                 },
-                "Handler": "audience_export.index.handler",
+                "Handler": "cleanrooms_ml_provider.index.handler",
                 "Role": {"Fn::GetAtt": ["ProviderRole", "Arn"]},
                 "Runtime": "python3.14",
                 "Architectures": ["arm64"],

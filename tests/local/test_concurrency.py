@@ -274,9 +274,9 @@ def test_a_failure_rolls_back_the_resources_created_beside_it(
 
 def _misc_provider(tmp_path: Path) -> Path:
     asset = tmp_path / "provider-src"
-    (asset / "audience_export").mkdir(parents=True, exist_ok=True)
-    (asset / "audience_export" / "__init__.py").write_text("")
-    (asset / "audience_export" / "index.py").write_text(textwrap.dedent(PROVIDER))
+    (asset / "cleanrooms_ml_provider").mkdir(parents=True, exist_ok=True)
+    (asset / "cleanrooms_ml_provider" / "__init__.py").write_text("")
+    (asset / "cleanrooms_ml_provider" / "index.py").write_text(textwrap.dedent(PROVIDER))
     return asset
 
 

@@ -55,9 +55,9 @@ def handler(event, context):
 
 def app_with(tmp_path: Path, mode: str, **extra: Any) -> Path:
     asset = tmp_path / "provider-src"
-    (asset / "audience_export").mkdir(parents=True, exist_ok=True)
-    (asset / "audience_export" / "__init__.py").write_text("")
-    (asset / "audience_export" / "index.py").write_text(textwrap.dedent(PROVIDER))
+    (asset / "cleanrooms_ml_provider").mkdir(parents=True, exist_ok=True)
+    (asset / "cleanrooms_ml_provider" / "__init__.py").write_text("")
+    (asset / "cleanrooms_ml_provider" / "index.py").write_text(textwrap.dedent(PROVIDER))
     props = {"ServiceToken": {"Fn::GetAtt": ["ProviderFunction", "Arn"]}, "Mode": mode, **extra}
     return write_assembly(
         tmp_path / f"cdk.out.{mode}",

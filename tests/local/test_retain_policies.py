@@ -56,7 +56,7 @@ def resource(mode: str = "a", **attributes: Any) -> dict[str, Any]:
 
 
 def app(tmp_path: Path, resources: dict[str, Any], name: str = "cdk.out") -> Path:
-    asset = tmp_path / "provider-src" / "audience_export"
+    asset = tmp_path / "provider-src" / "cleanrooms_ml_provider"
     if not asset.exists():
         asset.mkdir(parents=True)
         (asset / "__init__.py").write_text("")

@@ -84,7 +84,7 @@ def app(
     tmp_path: Path, *, delay: int = 1, mode: str = "wait", group: dict[str, Any] | None = None
 ) -> Path:
     asset = tmp_path / "provider-src"
-    package = asset / "audience_export"
+    package = asset / "cleanrooms_ml_provider"
     package.mkdir(parents=True, exist_ok=True)
     (package / "__init__.py").write_text("")
     (package / "clock.py").write_text(textwrap.dedent(CLOCK))

@@ -78,7 +78,7 @@ def test_synthesized_stack_create_replace_destroy(
     assert function is not None
     assert function.code_dir.parent == example_app.resolve()
     assert function.code_dir.name.startswith("asset.")
-    assert function.handler == "audience_export.index.handler"
+    assert function.handler == "cleanrooms_ml_provider.index.handler"
     assert function.timeout_seconds == 300
     assert function.logical_id == function_id
     assert created.outputs["Status"] == "ACTIVE"

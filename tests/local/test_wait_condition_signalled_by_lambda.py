@@ -58,7 +58,7 @@ def handler(event, context):
 
 
 def provider_asset(tmp_path: Path) -> Path:
-    package = tmp_path / "provider-src" / "audience_export"
+    package = tmp_path / "provider-src" / "cleanrooms_ml_provider"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "clock.py").write_text(textwrap.dedent(PROBE_CLOCK))

@@ -2,7 +2,7 @@
 
 Stdlib only: the construct imports this module at synth time (as
 ``cdk_cleanrooms_ml._handler.rules``) and the Lambda handler at deploy time (as
-``audience_export.rules``). The limits are those of the botocore service model
+``cleanrooms_ml_provider.rules``). The limits are those of the botocore service model
 ``cleanroomsml/2023-09-06``; botocore itself checks only the minimums.
 
 Every check raises :class:`RuleError` naming the field (as the caller spells it:

@@ -1,1 +1,0 @@
-"""The AudienceExport custom-resource handler (runs in AWS Lambda as ``audience_export``)."""
