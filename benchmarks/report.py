@@ -201,8 +201,9 @@ METHOD = """\
 - **Asset**: the unzipped size of the provider's asset directory in the synthesized cloud
   assembly. Cold import: fresh `python -I -S` processes with the asset directory and the local
   Lambda runtime directory (boto3 and its dependencies, as the runtime provides them) on
-  `sys.path` for both sides; the timed statement is `import cleanrooms_ml_provider.index` (which builds
-  crhelper's clients) vs `import boto3; boto3.client("cleanroomsml", region_name="us-east-1")`.
+  `sys.path` for both sides; the timed statement is `import cleanrooms_ml_provider.index`
+  (which builds crhelper's clients) vs
+  `import boto3; boto3.client("cleanroomsml", region_name="us-east-1")`.
   One discarded run per side first, so bytecode caches are warm on both sides.
 - **Concurrent exports under a rate limit**: N Creates of one export each, every invocation in
   its own `python -I -S` process of the offline harness's Lambda runtime (asset as in Lambda),

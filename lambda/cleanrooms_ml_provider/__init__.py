@@ -1,1 +1,4 @@
-"""The provider of the Clean Rooms ML custom resources (runs in AWS Lambda as ``cleanrooms_ml_provider``)."""
+"""The provider of the Clean Rooms ML custom resources.
+
+Runs in AWS Lambda as ``cleanrooms_ml_provider``.
+"""

@@ -59,7 +59,9 @@ def first_synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
 def test_asset_holds_the_handler_and_crhelper(first_synth: tuple[str, Path]) -> None:
     _, staged = first_synth
     files = archive_files(staged)
-    handler_sources = {f"cleanrooms_ml_provider/{path.name}" for path in HANDLER_SOURCE.glob("*.py")}
+    handler_sources = {
+        f"cleanrooms_ml_provider/{path.name}" for path in HANDLER_SOURCE.glob("*.py")
+    }
     assert {"cleanrooms_ml_provider/index.py", "cleanrooms_ml_provider/rules.py"} <= handler_sources
     assert handler_sources <= set(files)
     # Exactly the current sources: a stale archive would deploy an old handler.

@@ -268,7 +268,9 @@ def test_the_filter_hides_secrets_in_records_of_any_logger_on_the_runtimes_handl
     try:
         logging.getLogger("some.library.anywhere").warning("saw %s", "x segment-7f3a9c y")
         logging.getLogger("thirdparty.http").debug("body: %r", QUERY.encode())
-        logging.getLogger("cleanrooms_ml_provider.index").info("event: %s", json.dumps({"q": QUERY}))
+        logging.getLogger("cleanrooms_ml_provider.index").info(
+            "event: %s", json.dumps({"q": QUERY})
+        )
     finally:
         uninstall(hider)
     assert runtime_handler.texts == [

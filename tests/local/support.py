@@ -19,7 +19,7 @@ REGION = "us-east-1"
 
 
 def build_handler_asset(target: Path) -> Path:
-    """The provider's asset laid out as in Lambda: cleanrooms_ml_provider/ + crhelper (+ dist-info)."""
+    """The provider's asset laid out as in Lambda: the handler package, crhelper, dist-info."""
     return provider_code(target, HANDLER_SOURCE)
 
 

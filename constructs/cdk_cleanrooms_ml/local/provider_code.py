@@ -18,7 +18,10 @@ HANDLER_DIR = Path(str(handler_package.__file__)).parent
 
 
 def provider_code(target: Path, handler_dir: Path = HANDLER_DIR) -> Path:
-    """The provider's files in the new folder ``target`` (``cleanrooms_ml_provider/``, ``crhelper/``)."""
+    """The provider's files in the new folder ``target``.
+
+    (``cleanrooms_ml_provider/``, ``crhelper/``)
+    """
     archive = target.with_name(f"{target.name}.zip")
     write_archive(entries(handler_dir), archive)
     try:
