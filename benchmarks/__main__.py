@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 import time
@@ -14,7 +15,16 @@ from typing import Final
 
 from cdk_cleanrooms_ml.local.awslambda.packages import build_runtime_dir
 
-from . import asset, cold_import, handler, long_wait, synth, synth_process, throttled
+from . import (
+    against_release,
+    asset,
+    cold_import,
+    handler,
+    long_wait,
+    synth,
+    synth_process,
+    throttled,
+)
 from .report import Section, command_line, missed, page, render_sections, write_page
 
 DEFAULT_PAGE: Final = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -28,6 +38,9 @@ class Settings:
     import_repeats: int
     process_counts: tuple[int, ...]
     process_repeats: int
+    # Against the previous release: processes per side, and timed synths in each.
+    release_rounds: int
+    release_repeats: int
 
 
 FULL: Final = Settings(
@@ -37,6 +50,8 @@ FULL: Final = Settings(
     import_repeats=11,
     process_counts=(1, 10),
     process_repeats=5,
+    release_rounds=3,
+    release_repeats=5,
 )
 # CI: enough to prove every benchmark still runs, well under two minutes.
 SMOKE: Final = Settings(
@@ -46,6 +61,8 @@ SMOKE: Final = Settings(
     import_repeats=1,
     process_counts=(1,),
     process_repeats=1,
+    release_rounds=1,
+    release_repeats=1,
 )
 # Concurrent exports under the rate limit (throttled.py): N for the full run and for --smoke.
 THROTTLED_COUNTS: Final = (10, 50, 100)
@@ -117,6 +134,19 @@ def run(settings: Settings, work: Path) -> Run:
         lambda: long_wait.section(LONG_WAIT_SMOKE_HOURS if settings is SMOKE else LONG_WAIT_HOURS),
     )
     result.add("asset", lambda: asset.section(assemblies))
+    for baseline in against_release.BASELINES:
+        result.add(
+            f"against {baseline[0]}",
+            functools.partial(
+                against_release.section,
+                baseline,
+                counts=settings.counts,
+                rounds=settings.release_rounds,
+                repeats=settings.release_repeats,
+                runtime_dir=runtime_dir,
+                import_repeats=settings.import_repeats,
+            ),
+        )
     imports_dir = work / "imports"
     imports_dir.mkdir()
     result.add(

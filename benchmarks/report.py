@@ -221,7 +221,7 @@ METHOD = """\
   client answered by botocore's Stubber; the next invocation is triggered at the schedule's
   `at(...)` time plus a seeded uniform offset within that minute (Scheduler fires within the
   minute it names). The peer is the previous release's handler, taken from git
-  (`git show 06d65af:lambda/cleanrooms_ml_provider/<file>` into a temporary package imported under
+  (`git show 06d65af:lambda/audience_export/<file>` into a temporary package imported under
   another name; without that history its rows say *not measured*), whose hand-over is an
   asynchronous `lambda:Invoke` answered by a Stubber: the next invocation is triggered at once.
   Every invocation of both starts 1 s after its trigger, a cold start that holds a slot and is
@@ -230,4 +230,13 @@ METHOD = """\
   polls are the time invocations slept inline (no call in flight); the lag runs from the
   instant the endpoint turns the job ACTIVE to the SUCCESS signal reaching the handle, and the
   longest gap between two `GetAudienceGenerationJob` calls bounds it.
+- **Against earlier commits**: the library at the previous release (06d65af) and at the last
+  commit before one module per resource, each read from git (`git archive` of
+  `constructs/cdk_cleanrooms_ml` and of the handler's folder into a temporary tree laid out as
+  the wheel installs it, first on `PYTHONPATH`), against today's installed library. Each side
+  synthesizes in `python` processes of its own, the sides alternating; each process makes its
+  warm-up synths, then times the N-export app built and synthesized in process, and writes a
+  one-export app whose asset is measured as in **Asset**; cold import as in **Asset**, with each
+  side's own asset directory. A timing is worse beyond noise above 1.1x the baseline's, a size
+  above 1x; the verdict names the rows that are.
 """

@@ -39,8 +39,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from cdk_cleanrooms_ml._handler import rules
-from cdk_cleanrooms_ml.local.cleanroomsml.generation_job import GenerationJobDurations
+from cdk_cleanrooms_ml.local.cleanroomsml.models import GenerationJobDurations
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint
 from cdk_cleanrooms_ml.local.recorder import ResponseServer
 from cdk_cleanrooms_ml.local.scheduler.expressions import due_at
@@ -71,6 +70,11 @@ CURRENT_PACKAGE: Final = "cdk_cleanrooms_ml._handler"
 CREATE_REQUEST: Final = "create"  # the ResponseURL's request id
 NO_RETRIES: Final = Config(retries={"max_attempts": 1, "mode": "standard"})
 KEY: Final = "bench"  # any credentials: nothing here reaches AWS
+# The template's type and keys: the same in both releases (a contract with deployed stacks).
+GENERATION_JOB_RESOURCE_TYPE: Final = "Custom::CleanRoomsMlAudienceGenerationJob"
+SIGNAL_URL_KEY: Final = "CompletionSignalUrl"
+SIGNAL_TIMEOUT_KEY: Final = "CompletionSignalTimeout"
+SIGNAL_TIMEOUT_MAX_S: Final = 43_200  # 12 hours, the longest WaitCondition
 
 
 class SimulatedClock:
@@ -359,7 +363,7 @@ def _create_event(response_url: str, signal_url: str, stack_id: str) -> dict[str
         "StackId": stack_id,
         "RequestId": str(uuid.uuid4()),
         "LogicalResourceId": "Lookalikes",
-        "ResourceType": rules.GENERATION_JOB_RESOURCE_TYPE,
+        "ResourceType": GENERATION_JOB_RESOURCE_TYPE,
         "ResourceProperties": {
             "ServiceToken": FUNCTION_ARN,
             "ConfiguredAudienceModelArn": MODEL,
@@ -367,8 +371,8 @@ def _create_event(response_url: str, signal_url: str, stack_id: str) -> dict[str
                 "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/seed",
                 "DataSource": {"S3Uri": "s3://seed/seed.jsonl"},
             },
-            rules.KEY_SIGNAL_URL: signal_url,
-            rules.KEY_SIGNAL_TIMEOUT: str(rules.SIGNAL_TIMEOUT_MAX_SECONDS),
+            SIGNAL_URL_KEY: signal_url,
+            SIGNAL_TIMEOUT_KEY: str(SIGNAL_TIMEOUT_MAX_S),
         },
     }
 

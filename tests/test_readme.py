@@ -44,6 +44,7 @@ USAGE = ("Usage", "CampaignStack")
 TUNED_PROVIDER = ("Usage", "TunedStack")
 LOOKALIKE = ("Usage", "LookalikeStack")
 LONG_WAIT = ("Usage", "LongLookalikeStack")
+EXISTING_JOB = ("Usage", "ExistingJobStack")
 PIPELINE = ("Using it from CloudFormation pipelines", "TeamAStack")
 PIPELINE_TOKEN_EXPORT = "CleanRoomsMlAudienceExportServiceToken"
 
@@ -67,7 +68,10 @@ def usage_template() -> dict[str, Any]:
 
 
 def test_every_python_snippet_is_run_by_a_test() -> None:
-    run = [snippet(*where) for where in (USAGE, TUNED_PROVIDER, LOOKALIKE, LONG_WAIT, PIPELINE)]
+    run = [
+        snippet(*where)
+        for where in (USAGE, TUNED_PROVIDER, LOOKALIKE, LONG_WAIT, EXISTING_JOB, PIPELINE)
+    ]
     assert sorted(python_blocks(README)) == sorted(run)
 
 
@@ -96,6 +100,15 @@ def test_lookalike_snippet_synthesizes_two_jobs_and_an_export_of_the_first() -> 
     worker = sql["Properties"]["SeedAudience"]["SqlComputeConfiguration"]["Worker"]
     assert worker == {"Type": "CR.4X", "Number": 16}
     assert set(template["Outputs"]) == {"OfferedSizes", "ExportLocation"}
+
+
+def test_existing_job_snippet_exports_twice_from_the_imported_job() -> None:
+    namespace = run_snippet(*EXISTING_JOB)
+    template = template_of(namespace["ExistingJobStack"](cdk.App(), "Existing"))
+    assert resources_of_type(template, GENERATION_JOB_RESOURCE_TYPE) == {}
+    exports = export_resources(template).values()
+    assert sorted(e["Properties"]["AudienceSize"]["Value"] for e in exports) == [5, 10]
+    assert {e["Properties"]["AudienceGenerationJobArn"] for e in exports} == {namespace["job_arn"]}
 
 
 def test_long_wait_snippet_synthesizes_a_wait_condition_the_export_waits_for() -> None:

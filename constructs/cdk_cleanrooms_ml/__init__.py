@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from cdk_cleanrooms_ml.audience_export import AudienceExport
     from cdk_cleanrooms_ml.audience_size import AudienceSize, AudienceSizeType
     from cdk_cleanrooms_ml.generation_job import AudienceGenerationJob
+    from cdk_cleanrooms_ml.imported_job import ImportedAudienceGenerationJob
     from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
+    from cdk_cleanrooms_ml.job_reference import IAudienceGenerationJob
     from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
+    from cdk_cleanrooms_ml.provider_grants import ProviderGrants
     from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider, ProviderGrant
     from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, LogLevel
     from cdk_cleanrooms_ml.provider_stack import CleanRoomsMlProviderStack
@@ -32,10 +35,13 @@ _MODULE_OF: Final = {
     "CleanRoomsMlProvider": "cdk_cleanrooms_ml.provider",
     "CleanRoomsMlProviderOptions": "cdk_cleanrooms_ml.provider_options",
     "CleanRoomsMlProviderStack": "cdk_cleanrooms_ml.provider_stack",
+    "IAudienceGenerationJob": "cdk_cleanrooms_ml.job_reference",
     "ICleanRoomsMlProvider": "cdk_cleanrooms_ml.provider_interface",
+    "ImportedAudienceGenerationJob": "cdk_cleanrooms_ml.imported_job",
     "ImportedCleanRoomsMlProvider": "cdk_cleanrooms_ml.imported_provider",
     "LogLevel": "cdk_cleanrooms_ml.provider_options",
     "ProviderGrant": "cdk_cleanrooms_ml.provider_interface",
+    "ProviderGrants": "cdk_cleanrooms_ml.provider_grants",
     "SeedAudience": "cdk_cleanrooms_ml.seed_audience",
     "SeedCompute": "cdk_cleanrooms_ml.seed_audience",
     "ValidationError": "cdk_cleanrooms_ml._handler.rules",
@@ -51,10 +57,13 @@ __all__ = [
     "CleanRoomsMlProvider",
     "CleanRoomsMlProviderOptions",
     "CleanRoomsMlProviderStack",
+    "IAudienceGenerationJob",
     "ICleanRoomsMlProvider",
+    "ImportedAudienceGenerationJob",
     "ImportedCleanRoomsMlProvider",
     "LogLevel",
     "ProviderGrant",
+    "ProviderGrants",
     "SeedAudience",
     "SeedCompute",
     "ValidationError",

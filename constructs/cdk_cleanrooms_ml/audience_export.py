@@ -7,21 +7,41 @@ from typing import Any, Final
 from aws_cdk import CfnResource, Duration, Token
 from constructs import Construct
 
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import audience_export as export_fields
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from cdk_cleanrooms_ml.audience_size import AudienceSize
-from cdk_cleanrooms_ml.long_wait import CompletionWait, decide_wait, required_wait
-from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
+from cdk_cleanrooms_ml.job_reference import IAudienceGenerationJob, job_arn_of
+from cdk_cleanrooms_ml.long_wait import required_wait
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
+from cdk_cleanrooms_ml.resource_props import (
+    DEFAULT_TIMEOUT_SECONDS,
+    CommonProps,
+    FinalAttribute,
+    check_provider,
+    checked_props,
+    checked_timeout_seconds,
+    defined,
+    provider_of,
+)
 from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
-from cdk_cleanrooms_ml.tokens import is_token
 
-__all__ = ["DEFAULT_TIMEOUT_SECONDS", "RESOURCE_TYPE", "AudienceExport"]
+__all__ = ["DEFAULT_TIMEOUT_SECONDS", "RESOURCE_TYPE", "AudienceExport", "checked_timeout_seconds"]
 
-DEFAULT_TIMEOUT_SECONDS: Final = rules.TIMEOUT_MAX_SECONDS
-
-
-def _concrete(value: object) -> bool:
-    return not is_token(value)
+# The template's order of the shared fields, for an export.
+_COMMON_KEYS: Final = (
+    common_fields.KEY_WAIT,
+    common_fields.KEY_NAME,
+    common_fields.KEY_DESCRIPTION,
+    common_fields.KEY_TIMEOUT,
+)
+_OUTPUT_LOCATION: Final = FinalAttribute(
+    "output_location",
+    "OutputLocation",
+    "export",
+    "has an S3 location",
+    "it",
+    "the export's final attributes, OutputLocation among them",
+)
 
 
 class AudienceExport(Construct):
@@ -37,7 +57,8 @@ class AudienceExport(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        audience_generation_job_arn: str,
+        audience_generation_job_arn: str | None = None,
+        job: IAudienceGenerationJob | None = None,
         audience_size: AudienceSize,
         name: str | None = None,
         description: str | None = None,
@@ -46,7 +67,12 @@ class AudienceExport(Construct):
         provider: ICleanRoomsMlProvider | None = None,
     ) -> None:
         """
-        :param audience_generation_job_arn: the audience generation job to export from.
+        :param audience_generation_job_arn: the audience generation job to export from, by
+            its ARN; or give ``job`` instead (exactly one of the two).
+        :param job: the audience generation job to export from, as an
+            ``IAudienceGenerationJob``: an ``AudienceGenerationJob`` (the export then
+            depends on it, as with its ``job_arn``) or
+            ``AudienceGenerationJob.from_job_arn(...)``; the same as passing its ``job_arn``.
         :param audience_size: ``AudienceSize.absolute(rows)`` or ``AudienceSize.percentage(pct)``.
         :param name: the export's name (1-63 characters); default: derived at deploy time from
             the stack name, the resource's logical id and a hash of the other properties (so two
@@ -70,72 +96,37 @@ class AudienceExport(Construct):
             created on first use.
         """
         # Checked before anything joins the construct tree: a rejected export leaves no trace.
+        audience_generation_job_arn = job_arn_of(audience_generation_job_arn, job)
         if not isinstance(audience_size, AudienceSize):
             raise TypeError("audience_size: use AudienceSize.absolute(...) or .percentage(...)")
-        if _concrete(audience_generation_job_arn):
-            rules.check_job_arn(audience_generation_job_arn)
-        if name is not None and _concrete(name):
-            rules.check_name(name)
-        if description is not None and _concrete(description):
-            rules.check_description(description)
-        if provider is not None and not isinstance(provider, ICleanRoomsMlProvider):
-            raise TypeError(
-                "provider: must be an ICleanRoomsMlProvider (a CleanRoomsMlProvider, or"
-                " CleanRoomsMlProvider.from_service_token(...))"
-            )
-        wait = decide_wait(wait_for_completion, timeout)
-        timeout_seconds = checked_timeout_seconds(wait.timeout)
+        fields = export_fields.TABLE
+        checked_props(fields, {"audience_generation_job_arn": audience_generation_job_arn})
+        props = CommonProps.check(fields, name, description, wait_for_completion, timeout)
+        check_provider(provider)
         super().__init__(scope, construct_id)
 
         self.audience_generation_job_arn = audience_generation_job_arn
         self.audience_size = audience_size
         self.description = description
-        # As given for a wait beyond 1 hour; else the bool it comes to.
-        self.wait_for_completion: bool | Duration = (
-            wait_for_completion if wait.long_wait_seconds is not None else wait.wait
-        )
-        self.timeout = wait.timeout or Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
-        self.provider: ICleanRoomsMlProvider = provider or CleanRoomsMlProvider.of(scope)
+        self.wait_for_completion: bool | Duration = props.wait_for_completion
+        self.timeout = props.timeout
+        self.provider: ICleanRoomsMlProvider = provider_of(scope, provider)
         grant = self.provider.grant_audience_export(audience_generation_job_arn)
 
-        # Defaults are left out (the handler and CloudFormation apply the same ones): every
-        # export is one resource in the template, so its bytes count against the 1 MB limit.
-        properties: dict[str, Any] = {
-            rules.KEY_SERVICE_TOKEN: self.provider.service_token,
-            rules.KEY_JOB_ARN: audience_generation_job_arn,
-            rules.KEY_SIZE: audience_size.to_properties(),
-        }
-        if not wait.wait and wait.long_wait_seconds is None:
-            properties[rules.KEY_WAIT] = False
         # Without a name the handler derives one at deploy time (read it from ``export_name``).
-        if name is not None:
-            properties[rules.KEY_NAME] = name
-        if description is not None:
-            properties[rules.KEY_DESCRIPTION] = description
-        if is_token(timeout_seconds) or timeout_seconds != DEFAULT_TIMEOUT_SECONDS:
-            # CloudFormation's wait and the handler's deadline; a string, as CloudFormation sends.
-            properties[rules.KEY_TIMEOUT] = (
-                Token.as_string(timeout_seconds)
-                if is_token(timeout_seconds)
-                else str(timeout_seconds)
-            )
-
+        common = props.template_values()
+        properties: dict[str, Any] = {
+            common_fields.KEY_SERVICE_TOKEN: self.provider.service_token,
+            export_fields.KEY_JOB_ARN: audience_generation_job_arn,
+            export_fields.KEY_SIZE: audience_size.to_properties(),
+            **defined({key: common[key] for key in _COMMON_KEYS}),
+        }
         # A plain CfnResource: CustomResource would add nothing here but DeletionPolicy and
         # UpdateReplacePolicy "Delete" (CloudFormation's defaults) to every export.
         self.resource = CfnResource(self, "Resource", type=RESOURCE_TYPE, properties=properties)
-        self.provider.bind_resource(self.resource)
-        self.completion_wait: CompletionWait | None = None
-        if wait.long_wait_seconds is not None:
-            self.completion_wait = CompletionWait(
-                self,
-                "CompletionWait",
-                resource=self.resource,
-                seconds=wait.long_wait_seconds,
-                properties=properties,
-            )
-        # E.g. the policy that grants a job declared in this stack (kept out of the role's own).
-        for dependency in grant.depends_on:
-            self.resource.node.add_dependency(dependency)
+        self.completion_wait = props.bind(
+            self, self.resource, self.provider, grant, properties=properties
+        )
 
     # --- attributes ---------------------------------------------------------------------------
 
@@ -147,7 +138,7 @@ class AudienceExport(Construct):
         With a wait beyond 1 hour, ``Fn::Select [0, [<that>, Ref <Wait>]]``: whatever reads it
         waits for the WaitCondition, i.e. until the export is ACTIVE.
         """
-        name = Token.as_string(self.resource.get_att(rules.KEY_NAME))
+        name = Token.as_string(self.resource.get_att(common_fields.KEY_NAME))
         if self.completion_wait is not None:
             return self.completion_wait.after_completion(name)
         return name
@@ -166,20 +157,9 @@ class AudienceExport(Construct):
         1 hour too (read :attr:`completion_data` then). (A raw template that reads it anyway
         gets an empty string, never a failed stack.)
         """
-        if self.completion_wait is not None:
-            raise rules.ValidationError(
-                "output_location",
-                f"{self.node.path} waits beyond 1 hour, so the resource completes before the "
-                "export has an S3 location; read completion_data instead (the export's final "
-                "attributes, OutputLocation among them)",
-            )
-        if not self.wait_for_completion:
-            raise rules.ValidationError(
-                "output_location",
-                f"{self.node.path} has wait_for_completion=False, so it completes before the "
-                "export has an S3 location; set wait_for_completion=True to read it",
-            )
-        return Token.as_string(self.resource.get_att("OutputLocation"))
+        return _OUTPUT_LOCATION.read(
+            self.resource, self.node.path, self.wait_for_completion, self.completion_wait
+        )
 
     @property
     def completion_data(self) -> str:
@@ -190,18 +170,3 @@ class AudienceExport(Construct):
         Without such a wait there is no WaitCondition: asking for it is an error at synth.
         """
         return required_wait(self.completion_wait, self.node.path).completion_data
-
-
-def checked_timeout_seconds(timeout: Duration | None) -> int | float:
-    """The timeout in seconds (a number token passes through), checked when concrete."""
-    if timeout is None:
-        return DEFAULT_TIMEOUT_SECONDS
-    try:
-        seconds = timeout.to_seconds(integral=False)
-    except RuntimeError as error:  # jsii's error for a token in another unit
-        raise rules.ValidationError(
-            "timeout", "a token timeout must be Duration.seconds(<token>)"
-        ) from error
-    if is_token(seconds):
-        return seconds
-    return rules.check_timeout_seconds(rules.parse_int(seconds, "timeout"))

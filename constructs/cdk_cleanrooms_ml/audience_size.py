@@ -9,7 +9,8 @@ from typing import Any
 from aws_cdk import Token
 
 from cdk_cleanrooms_ml._handler import rules
-from cdk_cleanrooms_ml.tokens import is_token
+from cdk_cleanrooms_ml._handler.fields import audience_export as export_fields
+from cdk_cleanrooms_ml.tokens import concrete, is_token
 
 
 class AudienceSizeType(enum.StrEnum):
@@ -36,21 +37,15 @@ class AudienceSize:
     """A whole number, or a number token."""
 
     def __post_init__(self) -> None:
-        size_type: str | None = None
-        if isinstance(self.type, AudienceSizeType):
-            size_type = self.type.value
-        elif isinstance(self.type, str) and is_token(self.type):
-            pass
-        else:
-            raw = rules.parse_str(self.type, "audience_size.type")
-            size_type = rules.check_size_type(raw)
+        where = "audience_size."
+        raw_type = self.type.value if isinstance(self.type, AudienceSizeType) else self.type
+        size_type = export_fields.SIZE_TYPE.validate(raw_type, where, concrete=concrete)
+        if concrete(size_type):
             object.__setattr__(self, "type", AudienceSizeType(size_type))
-        if is_token(self.value):
-            return
-        value = rules.parse_int(self.value, "audience_size.value")
-        if size_type is not None:
+        value = export_fields.SIZE_VALUE.validate(self.value, where, concrete=concrete)
+        if concrete(value) and concrete(size_type):
             # With a token type the range depends on it: the handler checks at deploy time.
-            rules.check_size_value(size_type, value)
+            export_fields.check_size_value(size_type, value)
         object.__setattr__(self, "value", value)
 
     @staticmethod
@@ -85,4 +80,4 @@ class AudienceSize:
     def to_properties(self) -> dict[str, Any]:
         """The ``AudienceSize`` property of the custom resource (``Type``, ``Value``)."""
         size_type = self.type.value if isinstance(self.type, AudienceSizeType) else self.type
-        return {rules.KEY_SIZE_TYPE: size_type, rules.KEY_SIZE_VALUE: self.value}
+        return {export_fields.KEY_SIZE_TYPE: size_type, export_fields.KEY_SIZE_VALUE: self.value}

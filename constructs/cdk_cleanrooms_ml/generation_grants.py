@@ -21,7 +21,7 @@ from aws_cdk import Names, Reference, Stack, Tokenization
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_cleanrooms_ml._handler.rules import ROLE_ARN_MAX
+from cdk_cleanrooms_ml._handler.arns import ROLE_ARN_MAX
 from cdk_cleanrooms_ml.job_grants import check_arn_patterns
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,

@@ -20,19 +20,24 @@ from aws_cdk import (
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct, IValidation
 
-from cdk_cleanrooms_ml._handler import rules
-from cdk_cleanrooms_ml.audience_export import (
-    DEFAULT_TIMEOUT_SECONDS,
-    AudienceExport,
-    checked_timeout_seconds,
-)
-from cdk_cleanrooms_ml.audience_size import AudienceSize
-from cdk_cleanrooms_ml.long_wait import CompletionWait, decide_wait, required_wait
-from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
+from cdk_cleanrooms_ml._handler import arns, rules
+from cdk_cleanrooms_ml._handler import tags as tag_rules
+from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
+from cdk_cleanrooms_ml.imported_job import ImportedAudienceGenerationJob, JobExports
+from cdk_cleanrooms_ml.long_wait import required_wait
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
+from cdk_cleanrooms_ml.resource_props import (
+    CommonProps,
+    FinalAttribute,
+    check_provider,
+    checked_props,
+    defined,
+    provider_of,
+)
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE
 from cdk_cleanrooms_ml.seed_audience import SeedAudience
-from cdk_cleanrooms_ml.tokens import is_token
+from cdk_cleanrooms_ml.tokens import concrete
 
 __all__ = ["GENERATION_JOB_RESOURCE_TYPE", "AudienceGenerationJob"]
 
@@ -41,6 +46,14 @@ ATTR_NAME: Final = "Name"
 ATTR_STATUS: Final = "Status"
 ATTR_OFFERED_SIZES: Final = "OfferedSizes"
 ATTR_PROTECTED_QUERY: Final = "ProtectedQueryIdentifier"
+_OFFERED_SIZES: Final = FinalAttribute(
+    "offered_sizes",
+    ATTR_OFFERED_SIZES,
+    "job",
+    "has metrics",
+    "them",
+    "the job's final attributes",
+)
 # What CloudFormation can do with the job when the resource leaves the stack.
 _REMOVAL_POLICIES: Final = (
     RemovalPolicy.DESTROY,
@@ -49,12 +62,8 @@ _REMOVAL_POLICIES: Final = (
 )
 
 
-def _concrete(value: object) -> bool:
-    return not is_token(value)
-
-
 @jsii.implements(ITaggable)
-class AudienceGenerationJob(Construct):
+class AudienceGenerationJob(JobExports, Construct):
     """Generates a lookalike audience from a seed with a configured audience model
     (StartAudienceGenerationJob), and deletes the job with the resource.
 
@@ -115,41 +124,41 @@ class AudienceGenerationJob(Construct):
             raise TypeError(
                 "seed_audience: use SeedAudience.from_s3(...) or SeedAudience.from_sql(...)"
             )
-        model_arn = _check_strings(
-            configured_audience_model_arn, name, description, collaboration_id
+        checked = checked_props(
+            job_fields.TABLE,
+            {
+                "configured_audience_model_arn": configured_audience_model_arn,
+                "include_seed_in_output": include_seed_in_output,
+                "collaboration_id": collaboration_id,
+            },
         )
+        model_arn: str = checked["configured_audience_model_arn"]
         _check_seed_partition(scope, model_arn, seed_audience.role_arn)
-        include_seed_in_output = rules.parse_bool(include_seed_in_output, "include_seed_in_output")
-        wait = decide_wait(wait_for_completion, timeout)
-        timeout_seconds = checked_timeout_seconds(wait.timeout)
+        props = CommonProps.check(job_fields.TABLE, name, description, wait_for_completion, timeout)
+        check_provider(provider)
         if removal_policy not in _REMOVAL_POLICIES:
             raise rules.ValidationError(
                 "removal_policy",
                 f"{removal_policy} is not supported: a generation job has no snapshot; use"
                 " RemovalPolicy.DESTROY (the default) or RemovalPolicy.RETAIN",
             )
-        if provider is not None and not isinstance(provider, ICleanRoomsMlProvider):
-            raise TypeError(
-                "provider: must be an ICleanRoomsMlProvider (a CleanRoomsMlProvider, or"
-                " CleanRoomsMlProvider.from_service_token(...))"
-            )
         super().__init__(scope, construct_id)
 
         self.configured_audience_model_arn = model_arn
         self.seed_audience = seed_audience
         self.description = description
-        self.include_seed_in_output = include_seed_in_output
+        self.include_seed_in_output: bool = checked["include_seed_in_output"]
         self.collaboration_id = collaboration_id
-        # As given for a wait beyond 1 hour; else the bool it comes to.
-        self.wait_for_completion: bool | Duration = (
-            wait_for_completion if wait.long_wait_seconds is not None else wait.wait
-        )
-        self.timeout = wait.timeout or Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
+        self.wait_for_completion: bool | Duration = props.wait_for_completion
+        self.timeout = props.timeout
         self.removal_policy = removal_policy
         self._tags = TagManager(
-            TagType.KEY_VALUE, GENERATION_JOB_RESOURCE_TYPE, None, tag_property_name=rules.KEY_TAGS
+            TagType.KEY_VALUE,
+            GENERATION_JOB_RESOURCE_TYPE,
+            None,
+            tag_property_name=tag_rules.KEY_TAGS,
         )
-        self.provider: ICleanRoomsMlProvider = provider or CleanRoomsMlProvider.of(scope)
+        self.provider: ICleanRoomsMlProvider = provider_of(scope, provider)
         # Tagging always: tags come from Tags.of() at synth, and removing them later needs
         # UntagResource while the policy is updated before the job.
         grant = self.provider.grant_audience_generation_job(
@@ -159,22 +168,24 @@ class AudienceGenerationJob(Construct):
         )
 
         # Defaults are left out (the handler applies the same ones), as for exports.
+        common = props.template_values()
         properties: dict[str, Any] = {
-            rules.KEY_SERVICE_TOKEN: self.provider.service_token,
-            rules.KEY_MODEL_ARN: model_arn,
-            rules.KEY_SEED: seed_audience.to_properties(),
+            common_fields.KEY_SERVICE_TOKEN: self.provider.service_token,
+            job_fields.KEY_MODEL_ARN: model_arn,
+            job_fields.KEY_SEED: seed_audience.to_properties(),
+            **defined(
+                {
+                    job_fields.KEY_INCLUDE_SEED: True if self.include_seed_in_output else None,
+                    job_fields.KEY_COLLABORATION_ID: collaboration_id,
+                    common_fields.KEY_NAME: common[common_fields.KEY_NAME],
+                    common_fields.KEY_DESCRIPTION: common[common_fields.KEY_DESCRIPTION],
+                    # Rendered at synth, after Tags.of() has applied its tags; omitted when none.
+                    tag_rules.KEY_TAGS: Lazy.any(_RenderedTags(self._tags), omit_empty_array=True),
+                    common_fields.KEY_WAIT: common[common_fields.KEY_WAIT],
+                    common_fields.KEY_TIMEOUT: common[common_fields.KEY_TIMEOUT],
+                }
+            ),
         }
-        optional = {
-            rules.KEY_INCLUDE_SEED: True if include_seed_in_output else None,
-            rules.KEY_COLLABORATION_ID: collaboration_id,
-            rules.KEY_NAME: name,
-            rules.KEY_DESCRIPTION: description,
-            # Rendered at synth, after Tags.of() has applied its tags; omitted when none.
-            rules.KEY_TAGS: Lazy.any(_RenderedTags(self._tags), omit_empty_array=True),
-            rules.KEY_WAIT: None if wait.wait or wait.long_wait_seconds else False,
-            rules.KEY_TIMEOUT: _service_timeout(timeout_seconds),
-        }
-        properties.update({key: value for key, value in optional.items() if value is not None})
 
         self.resource = CfnResource(
             self, "Resource", type=GENERATION_JOB_RESOURCE_TYPE, properties=properties
@@ -182,19 +193,14 @@ class AudienceGenerationJob(Construct):
         if removal_policy != RemovalPolicy.DESTROY:
             # DeletionPolicy and UpdateReplacePolicy: CloudFormation then never asks to delete.
             self.resource.apply_removal_policy(removal_policy)
-        self.provider.bind_resource(self.resource)
-        self.completion_wait: CompletionWait | None = None
-        if wait.long_wait_seconds is not None:
-            self.completion_wait = CompletionWait(
-                self,
-                "CompletionWait",
-                resource=self.resource,
-                seconds=wait.long_wait_seconds,
-                properties=properties,
-                changed_in_place=(rules.KEY_TAGS,),  # the handler tags the job in place
-            )
-        for dependency in grant.depends_on:
-            self.resource.node.add_dependency(dependency)
+        self.completion_wait = props.bind(
+            self,
+            self.resource,
+            self.provider,
+            grant,
+            properties=properties,
+            changed_in_place=(tag_rules.KEY_TAGS,),  # the handler tags the job in place
+        )
         role = seed_audience.role_construct
         if role is not None and Stack.of(role) is Stack.of(self):
             # Start checks the seed role's permissions: wait for its policies in this stack.
@@ -239,19 +245,9 @@ class AudienceGenerationJob(Construct):
         them is an error at synth, and with a wait beyond 1 hour too (read
         :attr:`completion_data` then).
         """
-        if self.completion_wait is not None:
-            raise rules.ValidationError(
-                "offered_sizes",
-                f"{self.node.path} waits beyond 1 hour, so the resource completes before the "
-                "job has metrics; read completion_data instead (the job's final attributes)",
-            )
-        if not self.wait_for_completion:
-            raise rules.ValidationError(
-                "offered_sizes",
-                f"{self.node.path} has wait_for_completion=False, so it completes before the "
-                "job has metrics; set wait_for_completion=True to read them",
-            )
-        return Token.as_string(self.resource.get_att(ATTR_OFFERED_SIZES))
+        return _OFFERED_SIZES.read(
+            self.resource, self.node.path, self.wait_for_completion, self.completion_wait
+        )
 
     @property
     def completion_data(self) -> str:
@@ -269,77 +265,46 @@ class AudienceGenerationJob(Construct):
         when there is none."""
         return Token.as_string(self.resource.get_att(ATTR_PROTECTED_QUERY))
 
-    def export(
-        self,
+    # --- references (IAudienceGenerationJob; export() is JobExports') ------------------------
+
+    @staticmethod
+    def from_job_arn(
+        scope: Construct,
         construct_id: str,
+        job_arn: str,
         *,
-        audience_size: AudienceSize,
-        name: str | None = None,
-        description: str | None = None,
-        wait_for_completion: bool | Duration = True,
-        timeout: Duration | None = None,
-    ) -> AudienceExport:
-        """An ``AudienceExport`` of this job (a child construct), through the job's provider.
+        job_name: str | None = None,
+        provider: ICleanRoomsMlProvider | None = None,
+    ) -> ImportedAudienceGenerationJob:
+        """A generation job this app does not declare, by its ARN, to export from
+        (``job.export(...)`` or ``AudienceExport(job=...)``); it adds nothing to the template.
 
-        It depends on the job (its ``AudienceGenerationJobArn`` is the job's ``Fn::GetAtt``),
-        so a stack deletion removes the export before the job; when the job waits beyond
-        1 hour, on its WaitCondition too, so the export starts once the job is ACTIVE.
-        ``wait_for_completion`` and ``timeout`` are as for ``AudienceExport``.
+        A concrete ``job_arn`` is checked at synth (a ``ValidationError`` naming ``job_arn``);
+        a token is taken as is. The ARN holds the job's id, not its name: give ``job_name`` to
+        read it from ``job_name``. ``provider`` is the one its exports use (default: the
+        stack's own, which is granted the job's ARN).
         """
-        return AudienceExport(
-            self,
-            construct_id,
-            audience_generation_job_arn=self.job_arn,
-            audience_size=audience_size,
-            name=name,
-            description=description,
-            wait_for_completion=wait_for_completion,
-            timeout=timeout,
-            provider=self.provider,
+        return ImportedAudienceGenerationJob(
+            scope, construct_id, job_arn, job_name=job_name, provider=provider
         )
-
-
-def _check_strings(
-    model_arn: object, name: str | None, description: str | None, collaboration_id: str | None
-) -> str:
-    """The model ARN, once it and the other string props pass their rules (when concrete)."""
-    arn = rules.parse_str(model_arn, "configured_audience_model_arn")
-    if _concrete(arn):
-        rules.check_configured_audience_model_arn(arn)
-    if name is not None and _concrete(rules.parse_str(name, "name")):
-        rules.check_name(name)
-    if description is not None and _concrete(rules.parse_str(description, "description")):
-        rules.check_description(description)
-    if collaboration_id is not None and _concrete(
-        rules.parse_str(collaboration_id, "collaboration_id")
-    ):
-        rules.check_collaboration_id(collaboration_id)
-    return arn
 
 
 def _check_seed_partition(scope: Construct, model_arn: str, role_arn: str) -> None:
     """The seed role is in the model's partition and the stack's, as far as they are concrete
     (the stack's from its region): otherwise the job could never start, and the provider would
     be granted PassRole on a role it cannot pass."""
-    if not _concrete(role_arn):
+    if not concrete(role_arn):
         return
     field = "seed_audience.role"
-    if _concrete(model_arn):
-        rules.check_role_partition(
-            role_arn, rules.arn_partition(model_arn), field, of="the configured audience model"
+    if concrete(model_arn):
+        arns.check_role_partition(
+            role_arn, arns.arn_partition(model_arn), field, of="the configured audience model"
         )
     region = Stack.of(scope).region
-    if _concrete(region):
-        rules.check_role_partition(
+    if concrete(region):
+        arns.check_role_partition(
             role_arn, RegionInfo.get(region).partition, field, of=f"the stack (region {region})"
         )
-
-
-def _service_timeout(seconds: int | float) -> str | None:
-    """The ServiceTimeout property (a string, as CloudFormation sends it); None for 1 hour."""
-    if is_token(seconds):
-        return Token.as_string(seconds)
-    return None if seconds == DEFAULT_TIMEOUT_SECONDS else str(seconds)
 
 
 @jsii.implements(IStableAnyProducer)
@@ -362,13 +327,13 @@ class _TagsAreValid:
 
     def validate(self) -> list[str]:
         # A token's length is known at deploy time only (the handler checks it then).
-        concrete = {
-            key: value if _concrete(value) else ""
+        known = {
+            key: value if concrete(value) else ""
             for key, value in self._tags.tag_values().items()
-            if _concrete(key)
+            if concrete(key)
         }
         try:
-            rules.check_tags(concrete)
+            tag_rules.check_tags(known)
         except rules.ValidationError as error:
             return [str(error)]
         return []

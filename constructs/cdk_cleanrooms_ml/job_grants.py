@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from cdk_cleanrooms_ml._handler.rules import JOB_ARN_MAX, ValidationError
+from cdk_cleanrooms_ml._handler.arns import JOB_ARN_MAX
+from cdk_cleanrooms_ml._handler.rules import ValidationError
 from cdk_cleanrooms_ml.tokens import has_string_token
 
 # IAM: all inline policies of a role together, whitespace not counted.

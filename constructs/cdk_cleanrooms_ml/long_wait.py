@@ -21,6 +21,7 @@ from aws_cdk import aws_cloudformation as cloudformation
 from constructs import Construct
 
 from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from cdk_cleanrooms_ml.tokens import is_token
 
 __all__ = [
@@ -35,7 +36,7 @@ FIELD: Final = "wait_for_completion"
 # Up to here the custom resource can wait by itself (ServiceTimeout).
 RESOURCE_WAIT_MAX_SECONDS: Final = rules.TIMEOUT_MAX_SECONDS
 # CloudFormation's ceiling for a WaitCondition's Timeout.
-LONG_WAIT_MAX_SECONDS: Final = rules.SIGNAL_TIMEOUT_MAX_SECONDS
+LONG_WAIT_MAX_SECONDS: Final = common_fields.SIGNAL_TIMEOUT_MAX_SECONDS
 # CloudFormation's limit on a logical id's length.
 _LOGICAL_ID_MAX: Final = 255
 _HASH_CHARS: Final = 8
@@ -143,7 +144,7 @@ class CompletionWait(Construct):
         super().__init__(scope, construct_id)
         self.resource = resource
         self.seconds = seconds
-        unhashed = (rules.KEY_SERVICE_TOKEN, rules.KEY_TIMEOUT, *changed_in_place)
+        unhashed = (common_fields.KEY_SERVICE_TOKEN, common_fields.KEY_TIMEOUT, *changed_in_place)
         self._replacement_properties = {
             key: value for key, value in properties.items() if key not in unhashed
         }
@@ -153,8 +154,8 @@ class CompletionWait(Construct):
         )
         self.handle.override_logical_id(Lazy.uncached_string(_LogicalId(self, "WaitHandle")))
         self.condition.override_logical_id(Lazy.uncached_string(_LogicalId(self, "Wait")))
-        resource.add_property_override(rules.KEY_SIGNAL_URL, self.handle.ref)
-        resource.add_property_override(rules.KEY_SIGNAL_TIMEOUT, str(seconds))
+        resource.add_property_override(common_fields.KEY_SIGNAL_URL, self.handle.ref)
+        resource.add_property_override(common_fields.KEY_SIGNAL_TIMEOUT, str(seconds))
         # The Timeout counts from the WaitCondition's creation: after the resource started.
         self.condition.node.add_dependency(resource)
 

@@ -16,13 +16,12 @@ import jsii
 from aws_cdk import CfnResource, IStableAnyProducer, Lazy, Stack
 from constructs import Construct
 
-from cdk_cleanrooms_ml._handler.rules import (
+from cdk_cleanrooms_ml._handler.fields.common import KEY_SERVICE_TOKEN, KEY_TIMEOUT
+from cdk_cleanrooms_ml._handler.fields.provider_drain import (
     DRAIN_RESOURCE_TYPE,
     KEY_BACKGROUND_DELETIONS,
-    KEY_SERVICE_TOKEN,
-    KEY_TIMEOUT,
-    TIMEOUT_MAX_SECONDS,
 )
+from cdk_cleanrooms_ml._handler.rules import TIMEOUT_MAX_SECONDS
 
 DRAIN_ID: Final = "Drain"
 

@@ -16,7 +16,8 @@ from constructs import Construct
 from cdk_cleanrooms_ml import job_grants
 from cdk_cleanrooms_ml._handler.rules import ValidationError
 from cdk_cleanrooms_ml.generation_grants import check_seed_role_patterns
-from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider, partition_of
+from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
+from cdk_cleanrooms_ml.provider_grants import partition_of
 from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
 from cdk_cleanrooms_ml.tokens import is_token
 

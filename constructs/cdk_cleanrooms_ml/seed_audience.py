@@ -11,9 +11,11 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from cdk_cleanrooms_ml._handler import rules
-from cdk_cleanrooms_ml.tokens import is_token
+from cdk_cleanrooms_ml._handler.fields import seed_audience as seed_fields
+from cdk_cleanrooms_ml.tokens import concrete
 
 _FIELD = "seed_audience"
+_WHERE = f"{_FIELD}."  # a seed field is named seed_audience.<prop>
 
 
 class WorkerType(enum.StrEnum):
@@ -22,10 +24,6 @@ class WorkerType(enum.StrEnum):
     CR_1X = "CR.1X"
     CR_4X = "CR.4X"
     CR_8X = "CR.8X"
-
-
-def _concrete(value: object) -> bool:
-    return not is_token(value)
 
 
 @dataclass(frozen=True)
@@ -43,20 +41,18 @@ class SeedCompute:
 
     def __post_init__(self) -> None:
         field = f"{_FIELD}.compute"
-        if self.worker_type is not None and _concrete(self.worker_type):
-            raw = rules.parse_str(self.worker_type, f"{field}.worker_type")
-            checked = rules.check_worker_type(raw, f"{field}.worker_type")
-            object.__setattr__(self, "worker_type", WorkerType(checked))
-        if self.workers is not None and _concrete(self.workers):
-            number = rules.parse_int(self.workers, f"{field}.workers")
-            object.__setattr__(
-                self, "workers", rules.check_worker_number(number, f"{field}.workers")
-            )
+        worker_type = seed_fields.WORKER_TYPE.validate(
+            self.worker_type, f"{field}.", concrete=concrete
+        )
+        if worker_type is not None and concrete(worker_type):
+            object.__setattr__(self, "worker_type", WorkerType(worker_type))
+        workers = seed_fields.WORKER_NUMBER.validate(self.workers, f"{field}.", concrete=concrete)
+        object.__setattr__(self, "workers", workers)
         if self.spark_properties is not None:
             spark = _string_map(self.spark_properties, f"{field}.spark_properties")
             # A token value's length is known at deploy time only: checked as empty here.
-            rules.check_spark_properties(
-                {key: value if _concrete(value) else "" for key, value in spark.items()},
+            seed_fields.check_spark_properties(
+                {key: value if concrete(value) else "" for key, value in spark.items()},
                 f"{field}.spark_properties",
             )
             object.__setattr__(self, "spark_properties", dict(spark))
@@ -67,14 +63,16 @@ class SeedCompute:
         worker: dict[str, Any] = {}
         if self.worker_type is not None:
             worker_type = self.worker_type
-            worker[rules.KEY_WORKER_TYPE] = (
+            worker[seed_fields.KEY_WORKER_TYPE] = (
                 worker_type.value if isinstance(worker_type, WorkerType) else worker_type
             )
         if self.workers is not None:
-            worker[rules.KEY_WORKER_NUMBER] = self.workers
+            worker[seed_fields.KEY_WORKER_NUMBER] = self.workers
         if self.spark_properties is not None:
-            worker[rules.KEY_WORKER_PROPERTIES] = {rules.KEY_SPARK: dict(self.spark_properties)}
-        return {rules.KEY_WORKER: worker}
+            worker[seed_fields.KEY_WORKER_PROPERTIES] = {
+                seed_fields.KEY_SPARK: dict(self.spark_properties)
+            }
+        return {seed_fields.KEY_WORKER: worker}
 
 
 @dataclass(frozen=True)
@@ -95,14 +93,12 @@ class SeedAudience:
     compute: SeedCompute | None = None
 
     def __post_init__(self) -> None:
-        role_arn = _role_arn(self.role)
-        if _concrete(role_arn):
-            rules.check_role_arn(role_arn, f"{_FIELD}.role")
+        seed_fields.ROLE.validate(_role_arn(self.role), _WHERE, concrete=concrete)
         # Without a URI it is a SQL seed, whose own rule says what it lacks.
         sql = self.s3_uri is None or any(
             value is not None for value in (self.query, self.analysis_template_arn, self.parameters)
         )
-        rules.check_seed_source(
+        seed_fields.check_seed_source(
             has_data_source=self.s3_uri is not None,
             has_sql=sql,
             has_compute=self.compute is not None,
@@ -110,9 +106,7 @@ class SeedAudience:
             compute_field=f"{_FIELD}.compute",
         )
         if self.s3_uri is not None:
-            uri = rules.parse_str(self.s3_uri, f"{_FIELD}.uri")
-            if _concrete(uri):
-                rules.check_s3_uri(uri, f"{_FIELD}.uri")
+            seed_fields.S3_URI.validate(self.s3_uri, _WHERE, concrete=concrete)
             return
         self._check_sql()
 
@@ -120,7 +114,7 @@ class SeedAudience:
         query_field = f"{_FIELD}.query"
         template_field = f"{_FIELD}.analysis_template_arn"
         parameters_field = f"{_FIELD}.parameters"
-        rules.check_sql_combination(
+        seed_fields.check_sql_combination(
             has_query=self.query is not None,
             has_template=self.analysis_template_arn is not None,
             has_parameters=self.parameters is not None,
@@ -129,19 +123,13 @@ class SeedAudience:
             template_field=template_field,
             parameters_field=parameters_field,
         )
-        # The SQL values are sensitive in the service model: no rule echoes them.
-        if self.query is not None:
-            query = _secret_str(self.query, query_field)
-            if _concrete(query):
-                rules.check_query_string(query, query_field)
-        if self.analysis_template_arn is not None:
-            template = _secret_str(self.analysis_template_arn, template_field)
-            if _concrete(template):
-                rules.check_analysis_template_arn(template, template_field)
+        # The SQL values are sensitive in the service model: secret fields, never echoed.
+        seed_fields.QUERY.validate(self.query, _WHERE, concrete=concrete)
+        seed_fields.TEMPLATE_ARN.validate(self.analysis_template_arn, _WHERE, concrete=concrete)
         if self.parameters is not None:
             parameters = _string_map(self.parameters, parameters_field, secret=True)
-            rules.check_parameters(
-                {key: value if _concrete(value) else "" for key, value in parameters.items()},
+            seed_fields.check_parameters(
+                {key: value if concrete(value) else "" for key, value in parameters.items()},
                 parameters_field,
             )
             object.__setattr__(self, "parameters", dict(parameters))
@@ -186,20 +174,20 @@ class SeedAudience:
     def to_properties(self) -> dict[str, Any]:
         """The ``SeedAudience`` property (``RoleArn`` and ``DataSource`` or ``SqlParameters``
         and maybe ``SqlComputeConfiguration``)."""
-        seed: dict[str, Any] = {rules.KEY_ROLE_ARN: self.role_arn}
+        seed: dict[str, Any] = {seed_fields.KEY_ROLE_ARN: self.role_arn}
         if self.s3_uri is not None:
-            seed[rules.KEY_DATA_SOURCE] = {rules.KEY_S3_URI: self.s3_uri}
+            seed[seed_fields.KEY_DATA_SOURCE] = {seed_fields.KEY_S3_URI: self.s3_uri}
             return seed
         sql: dict[str, Any] = {}
         if self.query is not None:
-            sql[rules.KEY_QUERY] = self.query
+            sql[seed_fields.KEY_QUERY] = self.query
         if self.analysis_template_arn is not None:
-            sql[rules.KEY_TEMPLATE_ARN] = self.analysis_template_arn
+            sql[seed_fields.KEY_TEMPLATE_ARN] = self.analysis_template_arn
         if self.parameters is not None:
-            sql[rules.KEY_PARAMETERS] = dict(self.parameters)
-        seed[rules.KEY_SQL] = sql
+            sql[seed_fields.KEY_PARAMETERS] = dict(self.parameters)
+        seed[seed_fields.KEY_SQL] = sql
         if self.compute is not None:
-            seed[rules.KEY_COMPUTE] = self.compute.to_properties()
+            seed[seed_fields.KEY_COMPUTE] = self.compute.to_properties()
         return seed
 
 
@@ -211,12 +199,6 @@ def _role_arn(role: object) -> str:
     if not isinstance(arn, str) or not hasattr(role, "node"):
         raise TypeError(f"{_FIELD}.role: must be an iam.IRole or a role ARN string")
     return arn
-
-
-def _secret_str(raw: object, field: str) -> str:
-    if not isinstance(raw, str):
-        raise rules.ValidationError(field, f"a {type(raw).__name__} is not a string")
-    return raw
 
 
 def _string_map(raw: object, field: str, *, secret: bool = False) -> dict[str, str]:

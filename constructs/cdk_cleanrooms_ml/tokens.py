@@ -26,3 +26,8 @@ def is_token(value: object) -> bool:
     if isinstance(value, int):
         return False
     return bool(Token.is_unresolved(value))
+
+
+def concrete(value: object) -> bool:
+    """Known at synth (not a token): its rules are checked there, a token's by the handler."""
+    return not is_token(value)

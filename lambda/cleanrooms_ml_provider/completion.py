@@ -18,18 +18,18 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from . import clients, continuation, export_jobs, rules, schedules, waiting
+from . import clients, continuation, schedules, waiting
 from .clock import Clock
-from .export_jobs import ServiceError
-from .generation_calls import NotFoundError, get_job
+from .fields import common as common_fields
 from .outcomes import Continue, continue_after
 from .response import put_response
+from .service_errors import NotFoundError, ServiceError, short
+from .statuses import ACTIVE, CREATE_FAILED, describe_status
 
 SUCCESS: Final = "SUCCESS"
 FAILURE: Final = "FAILURE"
-GONE_CODES: Final = ("ResourceNotFoundException",)
 # Continuation data: a signal the previous poll could not deliver.
 PENDING_SIGNAL: Final = "PendingSignal"
 # One poll spends at most this long PUTting a signal; the next poll tries again.
@@ -94,7 +94,7 @@ def phase_of(event: Mapping[str, Any]) -> str:
 
 
 def follow_up(
-    signal: rules.CompletionSignal, physical_id: str, *, clock: Clock, until: float
+    signal: common_fields.CompletionSignal, physical_id: str, *, clock: Clock, until: float
 ) -> Continue:
     """The poller's first state, started now (the WaitCondition starts waiting about now)."""
     now = clock.now()
@@ -110,7 +110,9 @@ def follow_up(
     )
 
 
-def newly_requested(event: Mapping[str, Any], signal: rules.CompletionSignal | None) -> bool:
+def newly_requested(
+    event: Mapping[str, Any], signal: common_fields.CompletionSignal | None
+) -> bool:
     """Whether this request must signal: a Create, or an Update to another handle. (An update
     that keeps its handle has signalled it already; a WaitCondition completes once.)"""
     if signal is None:
@@ -118,10 +120,10 @@ def newly_requested(event: Mapping[str, Any], signal: rules.CompletionSignal | N
     if event.get("RequestType") == "Create" or is_poll(event):
         return True
     old = event.get("OldResourceProperties")
-    return not isinstance(old, Mapping) or old.get(rules.KEY_SIGNAL_URL) != signal.url
+    return not isinstance(old, Mapping) or old.get(common_fields.KEY_SIGNAL_URL) != signal.url
 
 
-def send(signal: rules.CompletionSignal, outcome: Signal, *, until: float) -> bool:
+def send(signal: common_fields.CompletionSignal, outcome: Signal, *, until: float) -> bool:
     """PUT the outcome to the WaitConditionHandle; whether it was taken."""
     logger.info("completion signal %s: %s", outcome.status, outcome.reason)
     delivered = put_response(signal.url, outcome.body(), until=until)
@@ -129,48 +131,39 @@ def send(signal: rules.CompletionSignal, outcome: Signal, *, until: float) -> bo
     return delivered
 
 
-def job_check(name: str, arn: str) -> Check:
+class Seen(Protocol):
+    """What a look at a resource by its id reads: its status and, once ACTIVE, its attributes."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def status_code(self) -> str: ...
+
+    @property
+    def status_message(self) -> str: ...
+
+    def data(self) -> dict[str, str]: ...
+
+
+def status_check(what: str, name: str, arn: str, read: Callable[[waiting.Budget], Seen]) -> Check:
+    """The check of a resource looked up by its ARN (``read``: NotFoundError once it is gone):
+    done once ACTIVE or CREATE_FAILED; gone once deleted or being deleted."""
+
     def check(budget: waiting.Budget) -> tuple[bool, str, Signal | None]:
         try:
-            job = get_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
+            seen = read(budget)
         except NotFoundError as error:
-            raise Gone(f"audience generation job {name} was deleted ({arn} is gone)") from error
-        if job.status == "ACTIVE":
-            return True, job.status, Signal(SUCCESS, name, job.data(), "ACTIVE")
-        if job.status == "CREATE_FAILED":
-            status = export_jobs.describe_status(job.status, job.status_code, job.status_message)
-            reason = export_jobs.short(f"audience generation job {name} failed: {status}")
-            return True, job.status, Signal(FAILURE, name, {}, reason)
-        if job.status.startswith("DELETE"):
-            raise Gone(f"audience generation job {name} is being deleted ({job.status})")
-        return False, job.status, None
-
-    return check
-
-
-def export_check(
-    name: str, job_arn: str, data: Callable[[str, str | None], dict[str, str]]
-) -> Check:
-    def check(budget: waiting.Budget) -> tuple[bool, str, Signal | None]:
-        try:
-            export = export_jobs.find_export(
-                job_arn, name, clock=budget.clock, until=budget.call_until(), attempts=1
-            )
-        except ServiceError as error:
-            if error.code in GONE_CODES:
-                raise Gone(f"the audience generation job of export {name} was deleted") from error
-            raise
-        if export is None:
-            return False, "CREATE_PENDING", None  # just started: not listed yet
-        if export.status == "ACTIVE":
-            attributes = data(export.status, export.output_location)
-            return True, export.status, Signal(SUCCESS, name, attributes, "ACTIVE")
-        if export.status == "CREATE_FAILED":
-            status = export_jobs.describe_status(
-                export.status, export.status_code, export.status_message
-            )
-            return True, export.status, Signal(FAILURE, name, {}, f"export {name} failed: {status}")
-        return False, export.status, None
+            raise Gone(f"{what} {name} was deleted ({arn} is gone)") from error
+        if seen.status == ACTIVE:
+            return True, seen.status, Signal(SUCCESS, name, seen.data(), ACTIVE)
+        if seen.status == CREATE_FAILED:
+            status = describe_status(seen.status, seen.status_code, seen.status_message)
+            reason = short(f"{what} {name} failed: {status}")
+            return True, seen.status, Signal(FAILURE, name, {}, reason)
+        if seen.status.startswith("DELETE"):
+            raise Gone(f"{what} {name} is being deleted ({seen.status})")
+        return False, seen.status, None
 
     return check
 
@@ -180,7 +173,7 @@ class Poller:
     """One poller invocation: what to check and where to signal, within which budget."""
 
     event: Mapping[str, Any]
-    signal: rules.CompletionSignal
+    signal: common_fields.CompletionSignal
     state: continuation.State
     budget: waiting.Budget
     function_arn: str
@@ -188,7 +181,7 @@ class Poller:
 
 def poll(
     event: Mapping[str, Any],
-    signal: rules.CompletionSignal | None,
+    signal: common_fields.CompletionSignal | None,
     make_check: Callable[[str], Check],
     *,
     clock: Clock,
@@ -206,9 +199,7 @@ def poll(
     except ValueError as error:
         # Not a chain of ours (crafted, replayed, or past the safety net): say so, once.
         reason = f"the wait's poller stopped: invalid continuation: {error}"
-        send(
-            signal, Signal(FAILURE, "poller", {}, export_jobs.short(reason)), until=_put_end(clock)
-        )
+        send(signal, Signal(FAILURE, "poller", {}, short(reason)), until=_put_end(clock))
         return
     if state is None:
         return
@@ -254,12 +245,12 @@ def _outcome(poller: Poller, check: Check) -> Signal | None:
     except waiting.HandOver:
         return None
     except waiting.DeadlineError as deadline:
-        return Signal(FAILURE, unique_id, {}, export_jobs.short(str(deadline)))
+        return Signal(FAILURE, unique_id, {}, short(str(deadline)))
     except Gone as gone:
-        return Signal(FAILURE, unique_id, {}, export_jobs.short(str(gone)))
+        return Signal(FAILURE, unique_id, {}, short(str(gone)))
     except (ServiceError, clients.Unavailable) as error:
         # Access denied or the like: waiting will not heal it.
-        return Signal(FAILURE, unique_id, {}, export_jobs.short(f"the wait failed: {error}"))
+        return Signal(FAILURE, unique_id, {}, short(f"the wait failed: {error}"))
     return ended
 
 
@@ -288,7 +279,7 @@ def _deliver(poller: Poller, outcome: Signal | None) -> None:
         logger.info("poller: the next poll is scheduled already (a duplicate delivery); stopping")
     except ServiceError as error:
         if outcome is None:
-            reason = export_jobs.short(f"the wait's poller stopped: {error}")
+            reason = short(f"the wait's poller stopped: {error}")
             send(
                 poller.signal, Signal(FAILURE, state.physical_id, {}, reason), until=budget.hard_end
             )

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from . import rules, schedules, waiting
+from . import schedules, waiting
 from .clock import Clock
+from .fields import common as common_fields
 
 KEY: Final = "AudienceExportContinuation"
 PHASE_GENERATION: Final = "generation"  # waiting for the generation job before Start
@@ -167,7 +168,11 @@ def poll_name(event: Mapping[str, Any], physical_id: str, phase: str, invocation
     if phase == PHASE_SIGNAL:
         # Each WaitCondition has its own poller: an update to a new handle starts a second one.
         properties = event.get("ResourceProperties")
-        url = properties.get(rules.KEY_SIGNAL_URL) if isinstance(properties, Mapping) else None
+        url = (
+            properties.get(common_fields.KEY_SIGNAL_URL)
+            if isinstance(properties, Mapping)
+            else None
+        )
         chain += f"\n{url}"
     return schedules.schedule_name(
         str(event.get("StackId", "")),

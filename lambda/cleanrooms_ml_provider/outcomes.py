@@ -1,14 +1,11 @@
-"""What a lifecycle step returns: an answer, a hand-over, or a failure with its reason."""
+"""What a lifecycle step returns: an answer, or a hand-over to a follow-up invocation (a failure
+is raised: :class:`service_errors.RequestError`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from . import continuation, waiting
-
-
-class RequestError(Exception):
-    """The request fails; ``str()`` is the reason CloudFormation shows."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import clients
 from .clock import Clock
-from .export_jobs import ServiceError
+from .service_errors import ServiceError
 
 GROUP_ENV: Final = "SCHEDULE_GROUP_NAME"
 ROLE_ENV: Final = "SCHEDULER_ROLE_ARN"

@@ -27,6 +27,7 @@ from typing import Final
 
 from . import clients
 from .clock import Clock
+from .statuses import UNKNOWN
 
 FIRST_INTERVAL_S: Final = 1.0
 MIN_CAP_S: Final = 4.0
@@ -40,7 +41,6 @@ TIMER_LEAD_S: Final = 2.0  # crhelper's timer answers this long before the Lambd
 # CloudFormation's ServiceTimeout clock starts before the first invocation does; stopping a
 # little earlier lets our reason, not CloudFormation's generic timeout, reach the stack.
 DEADLINE_MARGIN_S: Final = 10.0
-UNKNOWN: Final = "UNKNOWN"
 # How long a fresh request waits inline before it hands the wait to scheduled polls.
 FIRST_INLINE_S: Final = 20.0
 # How long an invocation whose every look was throttled keeps retrying before it hands over:

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk import CfnParameter, Duration, Token
 
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize, ValidationError
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from tests.constructs.support import JOB_ARN, new_stack, only_export_properties, template_of
 
 
@@ -31,10 +31,10 @@ def test_omitted_name_is_derived_at_deploy_time(token_size: bool) -> None:
     )
     properties = only_export_properties(template_of(stack))
     # One rule whatever the inputs: no Name in the template, so the stack name decides.
-    assert rules.KEY_NAME not in properties
+    assert common_fields.KEY_NAME not in properties
     assert not hasattr(export, "name")  # the name is read from export_name, once deployed
     assert stack.resolve(export.export_name) == {
-        "Fn::GetAtt": [stack.get_logical_id(export.resource), rules.KEY_NAME]
+        "Fn::GetAtt": [stack.get_logical_id(export.resource), common_fields.KEY_NAME]
     }
 
 
@@ -51,7 +51,7 @@ def test_given_name_is_kept() -> None:
     # A given name is read like a derived one: the deployed export's, from the resource.
     assert not hasattr(export, "name")
     assert stack.resolve(export.export_name) == {
-        "Fn::GetAtt": [stack.get_logical_id(export.resource), rules.KEY_NAME]
+        "Fn::GetAtt": [stack.get_logical_id(export.resource), common_fields.KEY_NAME]
     }
 
 
@@ -75,7 +75,7 @@ def test_service_timeout_is_rendered_only_when_not_the_default(
         audience_size=AudienceSize.absolute(10),
         timeout=timeout,
     )
-    assert only_export_properties(template_of(stack)).get(rules.KEY_TIMEOUT) == rendered
+    assert only_export_properties(template_of(stack)).get(common_fields.KEY_TIMEOUT) == rendered
 
 
 def test_output_location_needs_the_resource_to_wait() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from aws_cdk import App
 
 from cdk_cleanrooms_ml import AudienceExport, AudienceSize, CleanRoomsMlProvider
-from cdk_cleanrooms_ml._handler.rules import DRAIN_RESOURCE_TYPE as RESOURCE_TYPE
-from cdk_cleanrooms_ml._handler.rules import KEY_BACKGROUND_DELETIONS as KEY_JOBS
+from cdk_cleanrooms_ml._handler.fields.provider_drain import DRAIN_RESOURCE_TYPE as RESOURCE_TYPE
+from cdk_cleanrooms_ml._handler.fields.provider_drain import KEY_BACKGROUND_DELETIONS as KEY_JOBS
 from tests.constructs.generation_support import job_resources, job_stack, s3_job
 from tests.constructs.support import (
     dependency_graph,

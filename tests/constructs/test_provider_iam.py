@@ -19,7 +19,7 @@ from cdk_cleanrooms_ml import (
     job_grants,
 )
 from cdk_cleanrooms_ml.job_grants import JobScope
-from cdk_cleanrooms_ml.provider import POLICY_SIZE_WARNING
+from cdk_cleanrooms_ml.provider_export_jobs import POLICY_SIZE_WARNING
 from tests.constructs.support import (
     ACCOUNT,
     EXPORT_ACTIONS,
@@ -158,7 +158,7 @@ def test_a_hundred_jobs_become_one_account_pattern_with_a_warning() -> None:
 
 def test_just_under_the_limit_stays_exact() -> None:
     provider = CleanRoomsMlProvider(env_stack(), "Provider")
-    fixed = provider._fixed_chars()
+    fixed = provider.grants.fixed_chars()
     count = 0
     while fixed + sum(len(job_arn(i)) + 3 for i in range(count + 1)) <= (
         job_grants.ROLE_INLINE_POLICIES_MAX

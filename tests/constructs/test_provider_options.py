@@ -281,7 +281,9 @@ def test_given_security_groups_are_used() -> None:
 def test_the_policy_size_estimate_counts_the_network_statements() -> None:
     without = CleanRoomsMlProvider(Stack(App(), "S", env=ENV), "Provider")
     _, within = vpc_stack()
-    assert within._fixed_chars() > without._fixed_chars() + len("".join(INTERFACE_ACTIONS))
+    assert within.grants.fixed_chars() > without.grants.fixed_chars() + len(
+        "".join(INTERFACE_ACTIONS)
+    )
 
 
 def test_a_provider_in_a_vpc_passes_cdk_nag_with_two_precise_acknowledgments(

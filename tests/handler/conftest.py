@@ -8,8 +8,8 @@ import pytest
 
 from cdk_cleanrooms_ml._handler import clients
 from cdk_cleanrooms_ml._handler import clock as handler_clock
+from tests.clock import FakeClock
 from tests.handler.services import Services
-from tests.handler.support import FakeClock
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Final
 
-from cdk_cleanrooms_ml._handler import rules
-from cdk_cleanrooms_ml.local.cleanroomsml.generation_job import GenerationJobDurations
-from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations
+from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
+from cdk_cleanrooms_ml.local.cleanroomsml.models import ExportDurations, GenerationJobDurations
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint
 from cdk_cleanrooms_ml.local.server import LoopbackServer
 from tests.handler.services import Services
@@ -55,7 +54,7 @@ def job_event(
         old_properties=old,
         logical_id=JOB_LOGICAL_ID,
     )
-    event["ResourceType"] = rules.GENERATION_JOB_RESOURCE_TYPE
+    event["ResourceType"] = job_fields.GENERATION_JOB_RESOURCE_TYPE
     return event
 
 
@@ -68,7 +67,8 @@ class LocalJobs:
 
     def jobs(self) -> list[dict[str, Any]]:
         """Every job as ListAudienceGenerationJobs shows it, oldest first."""
-        return [dict(job) for job in self.endpoint.generation.summaries(None, None)]
+        jobs = self.endpoint.backend.list_audience_generation_jobs(None, None)
+        return [dict(job) for job in jobs]
 
     def names(self) -> list[str]:
         return [str(job["name"]) for job in self.jobs()]
@@ -111,6 +111,6 @@ def serve_jobs(
 
 
 def tags_of(jobs: LocalJobs, arn: str) -> dict[str, str]:
-    tags = jobs.endpoint.generation.tags(arn)["tags"]
+    tags = jobs.endpoint.backend.list_tags_for_resource(arn)["tags"]
     assert isinstance(tags, dict)
     return {str(key): str(value) for key, value in tags.items()}

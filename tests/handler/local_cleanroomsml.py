@@ -14,14 +14,15 @@ import boto3
 from cdk_cleanrooms_ml.local.cleanroomsml.faults import Faults
 from cdk_cleanrooms_ml.local.cleanroomsml.models import (
     EXPORTS_PER_GENERATION_JOB,
-    START,
     ExportDurations,
     ExportJob,
 )
+from cdk_cleanrooms_ml.local.cleanroomsml.operations import START
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint
 from cdk_cleanrooms_ml.local.server import LoopbackServer
+from tests.clock import FakeClock
 from tests.handler.services import NO_RETRIES, Services
-from tests.handler.support import ACCOUNT, JOB_ARN, MODEL_ARN, OUTPUT_PREFIX, REGION, FakeClock
+from tests.handler.support import ACCOUNT, JOB_ARN, MODEL_ARN, OUTPUT_PREFIX, REGION
 
 if TYPE_CHECKING:
     from mypy_boto3_cleanroomsml import CleanRoomsMLClient

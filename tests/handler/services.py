@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.stub import ANY, Stubber
 
 from cdk_cleanrooms_ml.local.server import LoopbackServer
+from tests.clock import FakeClock
 from tests.handler.support import (
     FUNCTION_ARN,
     JOB_ARN,
@@ -26,7 +27,6 @@ from tests.handler.support import (
     REGION,
     SCHEDULE_GROUP,
     SCHEDULER_ROLE_ARN,
-    FakeClock,
 )
 
 if TYPE_CHECKING:

@@ -14,17 +14,19 @@ import datetime as dt
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from cdk_cleanrooms_ml._handler import clients, index, rules
+from cdk_cleanrooms_ml._handler import clients, index
 from cdk_cleanrooms_ml._handler import clock as handler_clock
+from cdk_cleanrooms_ml._handler import names as naming
 from cdk_cleanrooms_ml.local.cloudformation.protocol import build_event, check_response
 from cdk_cleanrooms_ml.local.cloudformation.stacks import ResourceState
 from cdk_cleanrooms_ml.local.recorder import RecordedResponse
 from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
+from tests.clock import FakeClock
 from tests.handler.response_url import cloudformation
 from tests.local.support import export_properties
 
@@ -48,42 +50,7 @@ STACK_ID = (
 LOGICAL_ID = "AudienceExport"
 SCHEDULE_GROUP = "ExportStack-Polls"
 SCHEDULER_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/ExportStack-SchedulerRole"
-T0 = 1_800_000_000.0  # the fake clock's start, epoch seconds
 OUTPUT_PREFIX = "s3://audience-output/exports"
-
-
-# --- time -----------------------------------------------------------------------------------
-
-
-class FakeClock:
-    """Epoch time that only moves when the handler sleeps (or a test advances it).
-
-    ``at(when, action)`` runs ``action`` once the clock reaches ``when``: a fault that starts or
-    ends at a moment of the request, as the handler's next call sees it.
-    """
-
-    def __init__(self, start: float = T0) -> None:
-        self.t = start
-        self.sleeps: list[float] = []
-        self._due: list[tuple[float, Callable[[], None]]] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0, seconds
-        self.sleeps.append(seconds)
-        self.advance(seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-        due = [entry for entry in self._due if entry[0] <= self.t]
-        self._due = [entry for entry in self._due if entry[0] > self.t]
-        for _, action in sorted(due, key=lambda entry: entry[0]):
-            action()
-
-    def at(self, when: float, action: Callable[[], None]) -> None:
-        self._due.append((when, action))
 
 
 class LambdaContext:
@@ -168,7 +135,7 @@ def derived_name(
     size: tuple[str, int] = ("ABSOLUTE", 1000), *, logical_id: str = LOGICAL_ID
 ) -> str:
     """The name the handler derives for an export without Name: this stack, no description."""
-    return rules.default_name(
+    return naming.default_name(
         seed=f"{STACK_NAME}/{logical_id}",
         job_arn=JOB_ARN,
         size_type=size[0],

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from tests.handler.generation_support import START_JOB, job_event, job_properties, serve_jobs
 from tests.handler.local_cleanroomsml import serve_cleanroomsml
 from tests.handler.response_url import cloudformation
@@ -21,7 +21,7 @@ TWELVE_HOURS = 43_200
 
 
 def signalled(url: str, timeout_s: int = TWELVE_HOURS) -> dict[str, str]:
-    return {rules.KEY_SIGNAL_URL: url, rules.KEY_SIGNAL_TIMEOUT: str(timeout_s)}
+    return {common_fields.KEY_SIGNAL_URL: url, common_fields.KEY_SIGNAL_TIMEOUT: str(timeout_s)}
 
 
 def run_poller(services: Services, event: dict[str, Any], limit: int = 200) -> list[Invocation]:
@@ -169,28 +169,35 @@ def test_an_export_of_a_long_job_signals_with_its_output_location(services: Serv
 @pytest.mark.parametrize(
     ("changes", "field", "rule"),
     [
-        ({rules.KEY_SIGNAL_URL: "https://example.com/x"}, rules.KEY_SIGNAL_TIMEOUT, "required"),
-        ({rules.KEY_SIGNAL_TIMEOUT: "7200"}, rules.KEY_SIGNAL_URL, "required"),
+        (
+            {common_fields.KEY_SIGNAL_URL: "https://example.com/x"},
+            common_fields.KEY_SIGNAL_TIMEOUT,
+            "required",
+        ),
+        ({common_fields.KEY_SIGNAL_TIMEOUT: "7200"}, common_fields.KEY_SIGNAL_URL, "required"),
         (
             {
-                rules.KEY_SIGNAL_URL: "http://secret.example/x?sig=abc",
-                rules.KEY_SIGNAL_TIMEOUT: "7200",
+                common_fields.KEY_SIGNAL_URL: "http://secret.example/x?sig=abc",
+                common_fields.KEY_SIGNAL_TIMEOUT: "7200",
             },
-            rules.KEY_SIGNAL_URL,
+            common_fields.KEY_SIGNAL_URL,
             "not an https URL",
         ),
         (
-            {rules.KEY_SIGNAL_URL: "https://secret.example/x", rules.KEY_SIGNAL_TIMEOUT: "43201"},
-            rules.KEY_SIGNAL_TIMEOUT,
+            {
+                common_fields.KEY_SIGNAL_URL: "https://secret.example/x",
+                common_fields.KEY_SIGNAL_TIMEOUT: "43201",
+            },
+            common_fields.KEY_SIGNAL_TIMEOUT,
             "out of range",
         ),
         (
             {
-                rules.KEY_SIGNAL_URL: "https://secret.example/x",
-                rules.KEY_SIGNAL_TIMEOUT: "7200",
-                rules.KEY_WAIT: "false",
+                common_fields.KEY_SIGNAL_URL: "https://secret.example/x",
+                common_fields.KEY_SIGNAL_TIMEOUT: "7200",
+                common_fields.KEY_WAIT: "false",
             },
-            rules.KEY_WAIT,
+            common_fields.KEY_WAIT,
             "contradicts",
         ),
     ],

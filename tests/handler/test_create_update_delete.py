@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler import names as naming
 from tests.handler.services import Services, export_summary
 from tests.handler.support import (
     JOB_ARN,
@@ -23,7 +23,7 @@ from tests.handler.support import (
 )
 
 NAME = "my-export"
-PHYSICAL_ID = rules.physical_id(JOB_ARN, NAME)
+PHYSICAL_ID = naming.physical_id(JOB_ARN, NAME)
 
 
 def update_event(
@@ -118,7 +118,7 @@ def test_create_without_name_derives_it_from_stack_and_logical_id(services: Serv
 
     assert result.response is not None
     assert result.response["Status"] == "SUCCESS"
-    assert result.response["PhysicalResourceId"] == rules.physical_id(JOB_ARN, name)
+    assert result.response["PhysicalResourceId"] == naming.physical_id(JOB_ARN, name)
     assert result.response["Data"]["Name"] == name
     # WaitForCompletion false: answered right after Start, with the status the service gave it.
     assert result.response["Data"]["Status"] == "CREATE_PENDING"
@@ -315,7 +315,7 @@ def test_rollback_after_the_custom_name_failure_succeeds(services: Services) -> 
 
 
 def test_update_with_a_generated_name_replaces_the_export(services: Services) -> None:
-    old_id = rules.physical_id(JOB_ARN, derived_name(("ABSOLUTE", 1000)))
+    old_id = naming.physical_id(JOB_ARN, derived_name(("ABSOLUTE", 1000)))
     new_name = derived_name(("ABSOLUTE", 5000))
     services.expect_get_job(sizes=[("ABSOLUTE", 1000), ("ABSOLUTE", 5000)])
     services.expect_list([export_summary(derived_name(("ABSOLUTE", 1000)))])
@@ -332,7 +332,7 @@ def test_update_with_a_generated_name_replaces_the_export(services: Services) ->
     assert result.response is not None
     assert result.response["Status"] == "SUCCESS"
     new_id = result.response["PhysicalResourceId"]
-    assert new_id == rules.physical_id(JOB_ARN, new_name) != old_id
+    assert new_id == naming.physical_id(JOB_ARN, new_name) != old_id
     assert result.response["Data"]["Name"] == new_name
     assert result.response["Data"]["AudienceSizeValue"] == "5000"
 

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import index, rules
+from cdk_cleanrooms_ml._handler import index
+from cdk_cleanrooms_ml._handler import names as naming
+from tests.clock import T0
 from tests.handler.local_cleanroomsml import serve_cleanroomsml
 from tests.handler.response_url import cloudformation
 from tests.handler.services import Services
 from tests.handler.support import (
     JOB_ARN,
-    T0,
     LambdaContext,
     cfn_event,
     invoke_handler,
@@ -152,7 +153,7 @@ def continued(state: dict[str, Any], **props: Any) -> dict[str, Any]:
     event = cfn_event("Create", properties(**props))
     event[CONTINUATION] = {
         "Phase": "export",
-        "PhysicalResourceId": rules.physical_id(JOB_ARN, NAME),
+        "PhysicalResourceId": naming.physical_id(JOB_ARN, NAME),
         "Data": {},
         **state,
     }

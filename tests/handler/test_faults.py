@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from cdk_cleanrooms_ml._handler import waiting
+from tests.clock import T0
 from tests.handler.chains import run_chain
 from tests.handler.local_cleanroomsml import UNTIL_CLEARED, serve_cleanroomsml
 from tests.handler.services import Services
-from tests.handler.support import JOB_ARN, T0, cfn_event, invoke_handler, properties
+from tests.handler.support import JOB_ARN, cfn_event, invoke_handler, properties
 
 NAME = "my-export"
 GET, LIST, START = "GetAudienceGenerationJob", "ListAudienceExportJobs", "StartAudienceExportJob"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
 from tests.handler.generation_support import job_event
 from tests.handler.services import Services
 from tests.handler.support import invoke_handler
@@ -461,7 +462,7 @@ def test_the_matrix_is_wide_and_its_ids_unique() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_names_the_field_and_the_rule(case: Case) -> None:
     with pytest.raises(rules.ValidationError) as raised:
-        rules.parse_generation_job_properties(case.props)
+        job_fields.parse_properties(case.props)
     assert raised.value.field == case.field
     assert case.rule in raised.value.rule
     assert str(raised.value).startswith(f"{case.field}: ")
@@ -483,7 +484,7 @@ def test_bad_input_names_the_field_and_the_rule(case: Case) -> None:
 def test_sensitive_sql_parameters_are_never_echoed(props: dict[str, Any]) -> None:
     # The model marks the SQL parameters sensitive: a FAILED reason must not carry them.
     with pytest.raises(rules.ValidationError) as raised:
-        rules.parse_generation_job_properties(props)
+        job_fields.parse_properties(props)
     assert SECRET not in str(raised.value)
     assert "987654321" not in str(raised.value)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from cdk_cleanrooms_ml._handler import continuation, rules, schedules, waiting
+from cdk_cleanrooms_ml._handler import tags as tag_rules
+from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
 from tests.handler.chains import Chain, run_chain
 from tests.handler.generation_support import (
     DELETE_JOB,
@@ -71,7 +73,7 @@ def test_create_starts_the_job_waits_until_active_and_answers_its_attributes(
     tags_sent = start.params["tags"]
     assert isinstance(tags_sent, dict)
     assert tags_sent["team"] == "growth"
-    assert set(tags_sent) == {"team", rules.OWNER_TAG_KEY}
+    assert set(tags_sent) == {"team", tag_rules.OWNER_TAG_KEY}
     assert start.params["includeSeedInOutput"] is False
     assert services.clock.now() - start.at >= 600.0  # answered only once ACTIVE
 
@@ -87,11 +89,11 @@ def test_without_a_name_the_job_is_named_for_its_stack_resource_and_settings(
     assert name == response["Data"]["Name"]
     assert name.startswith(f"{STACK_NAME}-{JOB_LOGICAL_ID}-")
     assert len(name) <= rules.NAME_MAX
-    props = rules.parse_generation_job_properties(job_properties(Name=None))
-    retagged = rules.parse_generation_job_properties(
+    props = job_fields.parse_properties(job_properties(Name=None))
+    retagged = job_fields.parse_properties(
         job_properties(Name=None, Tags=[{"Key": "a", "Value": "b"}])
     )
-    described = rules.parse_generation_job_properties(job_properties(Name=None, Description="x"))
+    described = job_fields.parse_properties(job_properties(Name=None, Description="x"))
     seed = f"{STACK_NAME}/{JOB_LOGICAL_ID}"
     assert props.job_name(seed) == name == retagged.job_name(seed)  # tags change in place
     assert described.job_name(seed) != name  # a description cannot: a new job
@@ -297,7 +299,7 @@ def test_a_tag_change_is_applied_in_place(services: Services) -> None:
 
     assert succeeded(result)["PhysicalResourceId"] == arn
     tags = tags_of(jobs, arn)
-    assert tags.pop(rules.OWNER_TAG_KEY).endswith(f"/{JOB_LOGICAL_ID}")
+    assert tags.pop(tag_rules.OWNER_TAG_KEY).endswith(f"/{JOB_LOGICAL_ID}")
     assert tags == {"team": "retention", "cost": "7"}
     assert START_JOB not in result.operations
     assert jobs.starts() == 1
@@ -409,7 +411,7 @@ def test_the_ownership_tag_is_set_at_start_and_kept_through_tag_updates(
     event = job_event("Create", old)
     arn = create(services, old)["PhysicalResourceId"]
     owner = f"{event['StackId']}/{JOB_LOGICAL_ID}"
-    assert tags_of(jobs, arn) == {"team": "growth", rules.OWNER_TAG_KEY: owner}
+    assert tags_of(jobs, arn) == {"team": "growth", tag_rules.OWNER_TAG_KEY: owner}
 
     succeeded(
         invoke_handler(
@@ -417,4 +419,4 @@ def test_the_ownership_tag_is_set_at_start_and_kept_through_tag_updates(
         )
     )
 
-    assert tags_of(jobs, arn) == {rules.OWNER_TAG_KEY: owner}
+    assert tags_of(jobs, arn) == {tag_rules.OWNER_TAG_KEY: owner}

@@ -12,15 +12,16 @@ from typing import Any
 import boto3
 import pytest
 
-from cdk_cleanrooms_ml._handler import clients, rules, waiting
+from cdk_cleanrooms_ml._handler import clients, waiting
 from cdk_cleanrooms_ml._handler import response as handler_response
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
+from tests.clock import FakeClock
 from tests.handler.generation_support import job_event, job_properties, serve_jobs
 from tests.handler.local_cleanroomsml import serve_cleanroomsml
 from tests.handler.response_url import HANG, cloudformation
 from tests.handler.services import NO_RETRIES, Services
 from tests.handler.support import (
     REGION,
-    FakeClock,
     Invocation,
     cfn_event,
     handle_url,
@@ -33,7 +34,7 @@ SEEDS = 50
 
 
 def signalled(url: str, timeout_s: int) -> dict[str, str]:
-    return {rules.KEY_SIGNAL_URL: url, rules.KEY_SIGNAL_TIMEOUT: str(timeout_s)}
+    return {common_fields.KEY_SIGNAL_URL: url, common_fields.KEY_SIGNAL_TIMEOUT: str(timeout_s)}
 
 
 def signals(url: str) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from cdk_cleanrooms_ml._handler import continuation, provider_drain
+from cdk_cleanrooms_ml._handler import continuation
+from cdk_cleanrooms_ml._handler.resources import provider_drain
 from cdk_cleanrooms_ml.local.scheduler.models import SchedulerBackend
 from cdk_cleanrooms_ml.local.scheduler.responses import SchedulerApi
 from cdk_cleanrooms_ml.local.server import LoopbackServer

@@ -78,7 +78,7 @@ def _sensitive_paths(shape: Shape, path: MemberPath, seen: frozenset[str]) -> li
 def handler_operations() -> list[str]:
     """The Clean Rooms ML operations the handler's source calls."""
     model = botocore.session.get_session().get_service_model("cleanroomsml", "2023-09-06")
-    source = "".join(path.read_text() for path in HANDLER_SOURCE.glob("*.py"))
+    source = "".join(path.read_text() for path in HANDLER_SOURCE.rglob("*.py"))
     return [op for op in model.operation_names if f".{botocore.xform_name(op)}(" in source]
 
 

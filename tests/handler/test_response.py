@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import clients, rules, waiting
+from cdk_cleanrooms_ml._handler import clients, waiting
+from cdk_cleanrooms_ml._handler import names as naming
 from cdk_cleanrooms_ml._handler import response as handler_response
+from tests.clock import T0
 from tests.handler.local_cleanroomsml import serve_cleanroomsml
 from tests.handler.response_url import HANG, cloudformation
 from tests.handler.services import Services, export_summary
-from tests.handler.support import T0, cfn_event, invoke_handler, properties
+from tests.handler.support import cfn_event, invoke_handler, properties
 
 NAME = "my-export"
 
@@ -42,7 +44,7 @@ def test_the_body_stays_within_4096_bytes_and_the_physical_id_is_kept(services: 
     assert len(body) <= 4096
     response = json.loads(body)
     assert response["Status"] == "SUCCESS"
-    assert response["PhysicalResourceId"] == rules.physical_id(job_arn, NAME)
+    assert response["PhysicalResourceId"] == naming.physical_id(job_arn, NAME)
     assert response["LogicalResourceId"] == logical_id
     assert response["Data"]["Name"] == NAME  # the short attributes stay
 

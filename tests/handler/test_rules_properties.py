@@ -17,7 +17,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler import arns, rules
+from cdk_cleanrooms_ml._handler import names as naming
+from cdk_cleanrooms_ml._handler.fields import audience_export as export_fields
 from tests.handler.model_patterns import accepts, java
 
 MODEL = botocore.session.get_session().get_service_model("cleanroomsml")
@@ -57,9 +59,9 @@ def texts(max_size: int) -> st.SearchStrategy[str]:
 def test_rules_constants_are_the_model_limits() -> None:
     assert (NAME["min"], NAME["max"]) == (1, rules.NAME_MAX)
     assert (DESCRIPTION["min"], DESCRIPTION["max"]) == (0, rules.DESCRIPTION_MAX)
-    assert (JOB_ARN["min"], JOB_ARN["max"]) == (rules.JOB_ARN_MIN, rules.JOB_ARN_MAX)
-    assert (SIZE_VALUE["min"], SIZE_VALUE["max"]) == (1, rules.ABSOLUTE_MAX)
-    assert tuple(SIZE_TYPES) == rules.SIZE_TYPES
+    assert (JOB_ARN["min"], JOB_ARN["max"]) == (arns.JOB_ARN_MIN, arns.JOB_ARN_MAX)
+    assert (SIZE_VALUE["min"], SIZE_VALUE["max"]) == (1, export_fields.ABSOLUTE_MAX)
+    assert tuple(SIZE_TYPES) == export_fields.SIZE_TYPES
 
 
 @settings(max_examples=300)
@@ -119,7 +121,7 @@ def mutated_arns(draw: st.DrawFn) -> str:
 @example("arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/x\n")
 @example("arn:aws:cleanrooms-ml:us-east-1:١١١١٢٢٢٢٣٣٣٣:audience-generation-job/x")
 def test_job_arn_is_accepted_exactly_when_the_model_allows_it(value: str) -> None:
-    assert accepts(rules.check_job_arn, value) == allowed(value, JOB_ARN, ARN_PATTERN)
+    assert accepts(arns.check_job_arn, value) == allowed(value, JOB_ARN, ARN_PATTERN)
 
 
 @given(st.sampled_from(SIZE_TYPES), st.integers(-(2**40), 2**40))
@@ -132,7 +134,9 @@ def test_job_arn_is_accepted_exactly_when_the_model_allows_it(value: str) -> Non
 def test_size_value_range(size_type: str, value: int) -> None:
     # The model allows 1-20,000,000 for both types; a percentage above 100 means nothing.
     high = 100 if size_type == "PERCENTAGE" else SIZE_VALUE["max"]
-    assert accepts(rules.check_size_value, size_type, value) == (SIZE_VALUE["min"] <= value <= high)
+    assert accepts(export_fields.check_size_value, size_type, value) == (
+        SIZE_VALUE["min"] <= value <= high
+    )
 
 
 @given(st.text(max_size=12))
@@ -140,7 +144,7 @@ def test_size_value_range(size_type: str, value: int) -> None:
 @example("absolute")
 @example("ABSOLUTE ")
 def test_size_type_is_one_of_the_model_enum(value: str) -> None:
-    assert accepts(rules.check_size_type, value) == (value in SIZE_TYPES)
+    assert accepts(export_fields.check_size_type, value) == (value in SIZE_TYPES)
 
 
 @given(st.integers(-10_000, 10_000))
@@ -183,17 +187,17 @@ def test_anything_else_is_not_a_whole_number(raw: str) -> None:
 def test_default_names_are_valid_and_stable(
     seed: str, arn: str, size_type: str, value: int
 ) -> None:
-    name = rules.default_name(
+    name = naming.default_name(
         seed, job_arn=arn, size_type=size_type, size_value=value, description=None
     )
     assert rules.check_name(name) == name
-    assert name == rules.default_name(
+    assert name == naming.default_name(
         seed, job_arn=arn, size_type=size_type, size_value=value, description=None
     )
 
 
 @given(st.one_of(ARN_LIKE, ARN_LIKE.map(lambda a: a + "x" * 1980)), texts(63))
 def test_physical_ids_fit_and_are_deterministic(arn: str, name: str) -> None:
-    physical_id = rules.physical_id(arn, name)
+    physical_id = naming.physical_id(arn, name)
     assert 0 < len(physical_id.encode()) <= 1024
-    assert physical_id == rules.physical_id(arn, name)
+    assert physical_id == naming.physical_id(arn, name)

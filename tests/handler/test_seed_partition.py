@@ -7,12 +7,15 @@ from typing import Any, Final
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import generation_lifecycle, rules
+from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
+from cdk_cleanrooms_ml._handler.fields import seed_audience as seed_fields
+from cdk_cleanrooms_ml._handler.resources import audience_generation_job
 from tests.handler.generation_support import job_event, job_properties
 from tests.handler.services import Services
 from tests.handler.support import ACCOUNT, STACK_ID, invoke_handler
 
-FIELD: Final = f"{rules.KEY_SEED}.{rules.KEY_ROLE_ARN}"
+FIELD: Final = f"{job_fields.KEY_SEED}.{seed_fields.KEY_ROLE_ARN}"
 REGIONS: Final = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 
 
@@ -54,7 +57,7 @@ def test_the_rules_refuse_a_role_of_another_partition_than_the_model(
     role_partition: str, model_partition: str
 ) -> None:
     with pytest.raises(rules.RuleError) as raised:
-        rules.parse_generation_job_properties(props(role_partition, model_partition))
+        job_fields.parse_properties(props(role_partition, model_partition))
 
     assert raised.value.field == FIELD
     assert f"the role is in partition {role_partition}" in raised.value.rule
@@ -100,12 +103,12 @@ def test_a_role_and_model_of_another_partition_than_the_stack_fail_before_any_ca
 def test_one_partition_throughout_is_accepted(partition: str) -> None:
     event = {"StackId": stack_id(partition), "LogicalResourceId": "Lookalikes"}
 
-    target = generation_lifecycle.target_for(props(partition, partition), event)
+    target = audience_generation_job.parse(props(partition, partition), event)
 
     assert target.props.role_arn == role(partition)
 
 
 def test_a_stack_id_that_names_no_partition_is_not_compared() -> None:
     # A crafted event's StackId: the properties' own rules still hold, as above.
-    target = generation_lifecycle.target_for(props("aws-cn", "aws-cn"), {"StackId": "crafted"})
+    target = audience_generation_job.parse(props("aws-cn", "aws-cn"), {"StackId": "crafted"})
     assert target.props.role_arn == role("aws-cn")

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from cdk_cleanrooms_ml._handler.signal_url import LOCAL_ORIGIN_ENV, signal_url_problem
 from tests.handler.generation_support import job_event, job_properties
 from tests.handler.response_url import cloudformation
@@ -298,9 +298,9 @@ def test_an_update_to_a_foreign_url_fails_naming_the_field_and_puts_nothing(
 ) -> None:
     foreign = foreign_urls()[which]
     good = cloudformation().handle_url(STACK_ID, "Handle")
-    timeout = rules.KEY_SIGNAL_TIMEOUT
-    old = job_properties(**{rules.KEY_SIGNAL_URL: good, timeout: "43200"})
-    new = job_properties(**{rules.KEY_SIGNAL_URL: foreign, timeout: "43200"})
+    timeout = common_fields.KEY_SIGNAL_TIMEOUT
+    old = job_properties(**{common_fields.KEY_SIGNAL_URL: good, timeout: "43200"})
+    new = job_properties(**{common_fields.KEY_SIGNAL_URL: foreign, timeout: "43200"})
     arn = f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:audience-generation-job/job-1"
 
     # The stubbed clients expect no call: any call at all would fail the test on its own.
@@ -308,7 +308,9 @@ def test_an_update_to_a_foreign_url_fails_naming_the_field_and_puts_nothing(
 
     assert result.response is not None
     assert result.response["Status"] == "FAILED"
-    assert result.response["Reason"].startswith(f"{rules.KEY_SIGNAL_URL}: must be the Ref of")
+    assert result.response["Reason"].startswith(
+        f"{common_fields.KEY_SIGNAL_URL}: must be the Ref of"
+    )
     assert foreign not in result.response["Reason"]
     assert result.operations == []
     assert cloudformation().bodies_for(foreign) == []
@@ -317,12 +319,14 @@ def test_an_update_to_a_foreign_url_fails_naming_the_field_and_puts_nothing(
 
 def test_an_export_with_a_foreign_url_fails_before_any_call(services: Services) -> None:
     foreign = foreign_urls()[0]
-    props = properties(**{rules.KEY_SIGNAL_URL: foreign, rules.KEY_SIGNAL_TIMEOUT: "7200"})
+    props = properties(
+        **{common_fields.KEY_SIGNAL_URL: foreign, common_fields.KEY_SIGNAL_TIMEOUT: "7200"}
+    )
 
     result = invoke_handler(cfn_event("Create", props), services=services)
 
     assert result.response is not None
     assert result.response["Status"] == "FAILED"
-    assert result.response["Reason"].startswith(f"{rules.KEY_SIGNAL_URL}: ")
+    assert result.response["Reason"].startswith(f"{common_fields.KEY_SIGNAL_URL}: ")
     assert result.operations == []
     assert cloudformation().bodies_for(foreign) == []

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import rules, schedules, waiting
+from cdk_cleanrooms_ml._handler import names as naming
+from cdk_cleanrooms_ml._handler import schedules, waiting
+from tests.clock import T0
 from tests.handler.chains import Chain, run_chain
 from tests.handler.local_cleanroomsml import serve_cleanroomsml
 from tests.handler.services import Services, export_summary
@@ -18,7 +20,6 @@ from tests.handler.support import (
     JOB_ARN,
     SCHEDULE_GROUP,
     SCHEDULER_ROLE_ARN,
-    T0,
     Invocation,
     cfn_event,
     derived_name,
@@ -275,7 +276,7 @@ def test_a_job_spanning_two_invocations_completes_through_the_continuation(
     assert state["Started"] == T0
     assert state["Deadline"] == waiting.deadline_for(T0, 3600)
     name = derived_name(logical_id=logical_id)
-    assert state["PhysicalResourceId"] == rules.physical_id(JOB_ARN, name)
+    assert state["PhysicalResourceId"] == naming.physical_id(JOB_ARN, name)
     # Scheduler's limit for a target's Input.
     assert len(create.params["Target"]["Input"]) <= 8192
     assert len(json.dumps(first.continuation_event())) < 8192
@@ -284,7 +285,7 @@ def test_a_job_spanning_two_invocations_completes_through_the_continuation(
 
     assert second.response is not None
     assert second.response["Status"] == "SUCCESS"
-    assert second.response["PhysicalResourceId"] == rules.physical_id(JOB_ARN, name)
+    assert second.response["PhysicalResourceId"] == naming.physical_id(JOB_ARN, name)
     assert second.response["Data"]["Name"] == name
     assert second.response["Data"]["OutputLocation"].startswith("s3://")
     assert second.operations.count("StartAudienceExportJob") == 0
@@ -318,7 +319,7 @@ def test_update_wait_continues_too(services: Services) -> None:
     # ACTIVE after the first invocation's inline wait, before its first scheduled poll (T0 +
     # 60 s at the earliest), which answers.
     fake = serve_cleanroomsml(services, export_active_after_s=40.0)
-    old_id = rules.physical_id(JOB_ARN, "old-name")
+    old_id = naming.physical_id(JOB_ARN, "old-name")
     event = cfn_event(
         "Update", properties(), physical_id=old_id, old_properties=properties(name="old-name")
     )
@@ -331,7 +332,7 @@ def test_update_wait_continues_too(services: Services) -> None:
     assert follow_up["RequestType"] == "Update"
     assert follow_up["OldResourceProperties"] == event["OldResourceProperties"]
     assert chain.response["Status"] == "SUCCESS"
-    assert chain.response["PhysicalResourceId"] == rules.physical_id(JOB_ARN, NAME)
+    assert chain.response["PhysicalResourceId"] == naming.physical_id(JOB_ARN, NAME)
     assert set(fake.export_names()) == {NAME}
 
 

@@ -16,7 +16,7 @@ from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, ProgressEvent
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from tests.cfn_lint import assert_assembly_lint_clean
-from tests.local.support import FakeClock
+from tests.clock import FakeClock
 
 # Exports finish quickly in tests; the handler's first poll (about 1 s) already sees ACTIVE.
 FAST = ExportDurations(pending=0.2, in_progress=0.5)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from cdk_cleanrooms_ml._handler.rules import OWNER_TAG_KEY
+from cdk_cleanrooms_ml._handler.tags import OWNER_TAG_KEY
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 
 # Known to the default seed (the model of its example job), with the sizes it offers.

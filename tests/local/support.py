@@ -16,6 +16,11 @@ HANDLER_SOURCE = REPO / "lambda" / "cleanrooms_ml_provider"
 JOB_ARN = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/example-lookalikes"
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
+# How the harness's messages name every custom resource type the provider serves.
+EVERY_TYPE = (
+    "Custom::CleanRoomsMlAudienceExport, Custom::CleanRoomsMlAudienceGenerationJob or "
+    "Custom::CleanRoomsMlProviderDrain"
+)
 
 
 def build_handler_asset(target: Path) -> Path:
@@ -150,16 +155,6 @@ def exports_of(endpoint: Any, job_arn: str = JOB_ARN) -> list[dict[str, Any]]:
 EXAMPLE = (
     Path(__file__).resolve().parents[2] / "examples" / "cloudformation" / "audience-export.yaml"
 )
-
-
-class FakeClock:
-    """Epoch seconds for the embedded endpoint, moved only by the test (``clock.now += 5``)."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # A stand-in function's clock module, laid out like the library's handler: the package's clock

@@ -22,7 +22,7 @@ from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, Progres
 from cdk_cleanrooms_ml.local.errors import StateLockedError, StateLostError
 from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
-from tests.local.support import JOB_ARN, export_properties, write_assembly
+from tests.local.support import EVERY_TYPE, JOB_ARN, export_properties, write_assembly
 from tests.local.test_driver import PROVIDER
 
 pytestmark = pytest.mark.slow
@@ -320,3 +320,5 @@ def test_a_custom_type_whose_token_is_not_local_fails_clearly(
     assert result.status == "ROLLBACK_COMPLETE"
     assert f"ServiceToken {token} is not a Lambda function deployed locally" in result.reason
     assert f"CloudFormation would send this {typo} resource to it" in result.reason
+    # Every type the provider serves is suggested, not only the export.
+    assert f"(is the type meant to be {EVERY_TYPE}?)" in result.reason

@@ -14,7 +14,7 @@ from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions
 from cdk_cleanrooms_ml.local.cloudformation.exceptions import TemplateError
 from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
-from tests.local.support import write_assembly
+from tests.local.support import EVERY_TYPE, write_assembly
 
 pytestmark = pytest.mark.slow
 
@@ -134,7 +134,7 @@ def test_changing_the_service_token_is_refused(tmp_path: Path, make_cloud: Cloud
 def test_a_stack_without_our_resources_is_refused(tmp_path: Path, make_cloud: CloudFactory) -> None:
     cloud = make_cloud()
     app = write_assembly(tmp_path / "cdk.out", "Empty", {})
-    with pytest.raises(TemplateError, match="has no Custom::CleanRoomsMlAudienceExport resources"):
+    with pytest.raises(TemplateError, match=f"has no {EVERY_TYPE} resources"):
         cloud.deploy(load_stack(app))
     with pytest.raises(TemplateError, match="not deployed locally"):
         cloud.destroy("Empty")

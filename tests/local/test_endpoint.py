@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError, ParamValidationError
 from cdk_cleanrooms_ml.local.cleanroomsml.exceptions import SeedError
 from cdk_cleanrooms_ml.local.cleanroomsml.models import EXPORTS_PER_GENERATION_JOB, ExportDurations
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
-from tests.local.support import JOB_ARN, FakeClock
+from tests.clock import FakeClock
+from tests.local.support import JOB_ARN
 
 OTHER_JOB = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/other"
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
@@ -96,7 +97,7 @@ def test_export_moves_through_its_statuses_and_gets_an_output_location(
     start(c, "q4", description="top 20%")
     seen = []
     for advance in (0, 10, 20):
-        clock.now += advance
+        clock.advance(advance)
         [job] = c.list_audience_export_jobs(audienceGenerationJobArn=JOB_ARN)["audienceExportJobs"]
         seen.append(job["status"])
     assert seen == ["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"]
@@ -110,7 +111,7 @@ def test_list_paginates_with_next_token_and_max_results(url: str, clock: FakeClo
     c = client(url)
     for index in range(7):
         start(c, f"e{index}", 10 if index % 2 else 20)
-        clock.now += 30  # keep the account's in-flight quota out of the way
+        clock.advance(30)  # keep the account's in-flight quota out of the way
     start(c, "elsewhere", job=OTHER_JOB)
     first = c.list_audience_export_jobs(audienceGenerationJobArn=JOB_ARN, maxResults=3)
     assert [j["name"] for j in first["audienceExportJobs"]] == ["e0", "e1", "e2"]
@@ -201,7 +202,7 @@ def test_quota_of_active_exports_per_generation_job(url: str, clock: FakeClock) 
     c = client(url)
     for index in range(EXPORTS_PER_GENERATION_JOB):
         start(c, f"e{index}")
-        clock.now += 31  # ACTIVE before the next, so only the per-job quota applies
+        clock.advance(31)  # ACTIVE before the next, so only the per-job quota applies
     with pytest.raises(c.exceptions.ServiceQuotaExceededException) as caught:
         start(c, "one-too-many")
     error = caught.value.response
@@ -258,7 +259,7 @@ def test_injected_export_failure_ends_create_failed(
     endpoint.faults.fail_export(name="doomed", status_code="INTERNAL_ERROR", message="disk full")
     start(c, "fine")
     start(c, "doomed")
-    clock.now += 60
+    clock.advance(60)
     jobs = {j["name"]: j for j in c.list_audience_export_jobs()["audienceExportJobs"]}
     assert jobs["fine"]["status"] == "ACTIVE"
     assert jobs["doomed"]["status"] == "CREATE_FAILED"
@@ -279,7 +280,7 @@ def test_generation_job_in_progress_refuses_exports_until_active(
     assert "metrics" not in job
     with pytest.raises(c.exceptions.ValidationException):
         start(c, "early")
-    clock.now += 5
+    clock.advance(5)
     assert c.get_audience_generation_job(audienceGenerationJobArn=JOB_ARN)["status"] == "ACTIVE"
     start(c, "on-time")
 

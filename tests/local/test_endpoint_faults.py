@@ -14,12 +14,13 @@ from botocore.exceptions import ClientError
 
 from cdk_cleanrooms_ml.local.cleanroomsml.models import (
     IN_FLIGHT_QUOTA_NAME,
-    LIST,
     PER_JOB_QUOTA_NAME,
     ExportDurations,
 )
+from cdk_cleanrooms_ml.local.cleanroomsml.operations import LIST
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
-from tests.local.support import JOB_ARN, FakeClock
+from tests.clock import FakeClock
+from tests.local.support import JOB_ARN
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
@@ -74,7 +75,7 @@ def test_rate_limit_is_a_token_bucket_per_operation(
     assert throttled.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
     # Another operation has its own bucket.
     client.get_audience_generation_job(audienceGenerationJobArn=JOB_ARN)
-    clock.now += 0.2  # one token back
+    clock.advance(0.2)  # one token back
     client.list_audience_export_jobs(audienceGenerationJobArn=JOB_ARN)
     with pytest.raises(ClientError):
         client.list_audience_export_jobs(audienceGenerationJobArn=JOB_ARN)

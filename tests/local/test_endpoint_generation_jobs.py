@@ -21,7 +21,8 @@ from cdk_cleanrooms_ml.local.cleanroomsml.models import (
 )
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
 from cdk_cleanrooms_ml.local.cleanroomsml.seed import parse_seed
-from tests.local.support import JOB_ARN, FakeClock
+from tests.clock import FakeClock
+from tests.local.support import JOB_ARN
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 MODEL = "arn:aws:cleanrooms-ml:us-east-1:444455556666:configured-audience-model/shared-model"
@@ -105,7 +106,7 @@ def test_started_job_moves_to_active_and_reports_what_was_asked(
     assert arn.startswith("arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/")
     seen = []
     for advance in (0, 10, 20):
-        clock.now += advance
+        clock.advance(advance)
         seen.append(status(c, arn))
     assert seen == ["CREATE_PENDING", "CREATE_IN_PROGRESS", "ACTIVE"]
     job = c.get_audience_generation_job(audienceGenerationJobArn=arn)
@@ -128,7 +129,7 @@ def test_metrics_only_once_active_and_only_when_the_model_offers_sizes(
     c = client(url)
     shared, quiet = start(c, "shared"), start(c, "quiet", model=OTHER_MODEL)
     assert "metrics" not in c.get_audience_generation_job(audienceGenerationJobArn=shared)
-    clock.now += 30
+    clock.advance(30)
     assert "metrics" in c.get_audience_generation_job(audienceGenerationJobArn=shared)
     job = c.get_audience_generation_job(audienceGenerationJobArn=quiet)
     assert job["status"] == "ACTIVE" and "metrics" not in job
@@ -157,7 +158,7 @@ def test_export_from_a_started_job_once_active(url: str, clock: FakeClock) -> No
     with pytest.raises(ClientError) as early:
         c.start_audience_export_job(name="e", audienceGenerationJobArn=arn, audienceSize=size)
     assert code(early) == "ValidationException" and "CREATE_PENDING" in str(early.value)
-    clock.now += 30
+    clock.advance(30)
     c.start_audience_export_job(name="e", audienceGenerationJobArn=arn, audienceSize=size)
     with pytest.raises(ClientError) as unoffered:
         c.start_audience_export_job(
@@ -191,9 +192,9 @@ def test_a_taken_name_is_a_conflict_until_the_job_is_gone(url: str, clock: FakeC
     with pytest.raises(ClientError) as seeded:
         start(c, "example-lookalikes")
     assert code(seeded) == "ConflictException"
-    clock.now += 30
+    clock.advance(30)
     c.delete_audience_generation_job(audienceGenerationJobArn=arn)
-    clock.now += 10
+    clock.advance(10)
     assert start(c, "once") != arn
 
 
@@ -208,7 +209,7 @@ def test_quota_of_pending_or_in_progress_jobs(url: str, clock: FakeClock) -> Non
     assert answer["quotaName"] == GENERATION_QUOTA_NAME
     assert answer["quotaValue"] == IN_FLIGHT_GENERATION_JOBS_PER_ACCOUNT
     # ACTIVE jobs do not count.
-    clock.now += 30
+    clock.advance(30)
     start(c, "one-too-many")
 
 
@@ -244,7 +245,7 @@ def test_delete_runs_then_the_job_and_its_exports_are_gone(
     with pytest.raises(ClientError) as creating:
         c.delete_audience_generation_job(audienceGenerationJobArn=arn)
     assert code(creating) == "ConflictException"
-    clock.now += 30
+    clock.advance(30)
     size = {"type": "PERCENTAGE", "value": 5}
     c.start_audience_export_job(name="e", audienceGenerationJobArn=arn, audienceSize=size)
     c.start_audience_export_job(
@@ -253,11 +254,11 @@ def test_delete_runs_then_the_job_and_its_exports_are_gone(
     c.delete_audience_generation_job(audienceGenerationJobArn=arn)
     seen = [status(c, arn)]
     c.delete_audience_generation_job(audienceGenerationJobArn=arn)  # a repeat changes nothing
-    clock.now += 5
+    clock.advance(5)
     seen.append(status(c, arn))
     assert seen == ["DELETE_PENDING", "DELETE_IN_PROGRESS"]
     assert len(c.list_audience_export_jobs(audienceGenerationJobArn=arn)["audienceExportJobs"]) == 1
-    clock.now += 5
+    clock.advance(5)
     with pytest.raises(ClientError) as gone:
         status(c, arn)
     assert code(gone) == "ResourceNotFoundException"
@@ -303,7 +304,7 @@ def test_create_failure_injected(
     )
     fine = start(c, "fine")
     doomed = start(c, "doomed")
-    clock.now += 30
+    clock.advance(30)
     assert status(c, fine) == "ACTIVE"
     job = c.get_audience_generation_job(audienceGenerationJobArn=doomed)
     assert job["status"] == "CREATE_FAILED"
@@ -314,7 +315,7 @@ def test_create_failure_injected(
     assert "metrics" not in job
     # A failed job can be deleted.
     c.delete_audience_generation_job(audienceGenerationJobArn=doomed)
-    clock.now += 10
+    clock.advance(10)
     with pytest.raises(ClientError):
         status(c, doomed)
 
@@ -322,7 +323,7 @@ def test_create_failure_injected(
 def test_delete_failure_injected_through_the_admin_api(url: str, clock: FakeClock) -> None:
     c = client(url)
     arn = start(c, "sticky")
-    clock.now += 30
+    clock.advance(30)
     body = {"kind": "fail-generation-job-delete", "audienceGenerationJobArn": arn}
     admin = urllib.request.Request(
         f"{url}/_local/faults", data=json.dumps(body).encode(), method="POST"
@@ -330,7 +331,7 @@ def test_delete_failure_injected_through_the_admin_api(url: str, clock: FakeCloc
     with urllib.request.urlopen(admin) as answer:
         assert answer.status == 204
     c.delete_audience_generation_job(audienceGenerationJobArn=arn)
-    clock.now += 10
+    clock.advance(10)
     job = c.get_audience_generation_job(audienceGenerationJobArn=arn)
     assert job["status"] == "DELETE_FAILED"
     assert job["statusDetails"]["message"] == (
@@ -338,7 +339,7 @@ def test_delete_failure_injected_through_the_admin_api(url: str, clock: FakeCloc
     )
     # The failure was used up: a second Delete goes through.
     c.delete_audience_generation_job(audienceGenerationJobArn=arn)
-    clock.now += 10
+    clock.advance(10)
     with pytest.raises(ClientError) as gone:
         status(c, arn)
     assert code(gone) == "ResourceNotFoundException"
@@ -356,7 +357,7 @@ def test_create_failure_and_quota_through_the_admin_api(url: str, clock: FakeClo
         start(c, "refused")
     assert dict(quota.value.response)["quotaName"] == GENERATION_QUOTA_NAME
     arn = start(c, "fails")
-    clock.now += 30
+    clock.advance(30)
     assert status(c, arn) == "CREATE_FAILED"
 
 
@@ -370,12 +371,12 @@ def test_state_round_trips_through_the_state_file(tmp_path: Path, clock: FakeClo
     with serve_endpoint(first) as url:
         c = client(url)
         kept = start(c, "kept", tags={"team": "ads"})
-        clock.now += 30
+        clock.advance(30)
         c.start_audience_export_job(
             name="e", audienceGenerationJobArn=kept, audienceSize={"type": "PERCENTAGE", "value": 5}
         )
         c.delete_audience_generation_job(audienceGenerationJobArn=JOB_ARN)
-        clock.now += 10
+        clock.advance(10)
         before = c.get_audience_generation_job(audienceGenerationJobArn=kept)
     second = endpoint()
     with serve_endpoint(second) as url:
@@ -420,7 +421,7 @@ def test_a_seed_without_models_serves_jobs_on_its_seeded_jobs_models(clock: Fake
     with serve_endpoint(endpoint) as url:
         c = client(url)
         arn = start(c, "on-the-example-model", model=model)
-        clock.now += 3
+        clock.advance(3)
         job = c.get_audience_generation_job(audienceGenerationJobArn=arn)
     assert job["status"] == "ACTIVE"
     assert len(job["metrics"]["relevanceMetrics"]) == 7

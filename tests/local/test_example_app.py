@@ -15,7 +15,7 @@ import pytest
 
 import app as example
 from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
-from cdk_cleanrooms_ml._handler.rules import DRAIN_RESOURCE_TYPE
+from cdk_cleanrooms_ml._handler.fields.provider_drain import DRAIN_RESOURCE_TYPE
 from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from cdk_cleanrooms_ml.local.cloudformation.driver import StackResult
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE, RESOURCE_TYPE

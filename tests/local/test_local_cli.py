@@ -19,6 +19,7 @@ from cdk_cleanrooms_ml.local.cli import EXIT_FAILED, EXIT_USAGE, main
 from cdk_cleanrooms_ml.local.server import LoopbackServer
 from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.support import (
+    EVERY_TYPE,
     EXAMPLE,
     JOB_ARN,
     export_properties,
@@ -114,7 +115,7 @@ def test_clear_errors(tmp_path: Path, app: Path, capsys: pytest.CaptureFixture[s
     empty = write_assembly(tmp_path / "empty.out", "Nothing", {})
     code, _ = run("deploy", "--app-dir", str(empty), *state)
     assert code == EXIT_USAGE
-    assert "has no Custom::CleanRoomsMlAudienceExport resources" in capsys.readouterr().err
+    assert f"has no {EVERY_TYPE} resources" in capsys.readouterr().err
 
     with LoopbackServer([]) as busy:
         port = busy.port

@@ -17,7 +17,7 @@ import aws_cdk as cdk
 import pytest
 
 from cdk_cleanrooms_ml import AudienceGenerationJob, AudienceSize, SeedAudience
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, ProgressEvent
 from cdk_cleanrooms_ml.local.harness import LocalCloud
@@ -57,8 +57,8 @@ def long_wait_app(tmp_path: Path, *, wait_s: int, extra: dict[str, Any] | None =
                 "ConfiguredAudienceModelArn": MODEL,
                 "SeedAudience": {"RoleArn": SEED_ROLE, "DataSource": {"S3Uri": SEED_URI}},
                 "Name": "long-lookalikes",
-                rules.KEY_SIGNAL_URL: {"Ref": "JobHandle"},
-                rules.KEY_SIGNAL_TIMEOUT: str(wait_s),
+                common_fields.KEY_SIGNAL_URL: {"Ref": "JobHandle"},
+                common_fields.KEY_SIGNAL_TIMEOUT: str(wait_s),
             },
         },
         "JobWait": {

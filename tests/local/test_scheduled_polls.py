@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, ProgressEvent
 from cdk_cleanrooms_ml.local.harness import LocalCloud
@@ -92,8 +92,8 @@ def _many_exports(tmp_path: Path, count: int, wait_s: int, *, conditions: bool =
                 "AudienceGenerationJobArn": JOB_ARN,
                 "AudienceSize": {"Type": "PERCENTAGE", "Value": 20},
                 "Name": f"wait-{index}",
-                rules.KEY_SIGNAL_URL: {"Ref": f"Handle{index}"},
-                rules.KEY_SIGNAL_TIMEOUT: str(wait_s),
+                common_fields.KEY_SIGNAL_URL: {"Ref": f"Handle{index}"},
+                common_fields.KEY_SIGNAL_TIMEOUT: str(wait_s),
             },
         }
         if conditions:
@@ -183,7 +183,7 @@ def test_a_rollback_while_the_job_is_created_completes_and_the_job_is_deleted_la
                 "ConfiguredAudienceModelArn": MODEL,
                 "SeedAudience": {"RoleArn": SEED_ROLE, "DataSource": {"S3Uri": SEED_URI}},
                 "Name": "slow-lookalikes",
-                rules.KEY_TIMEOUT: "20",
+                common_fields.KEY_TIMEOUT: "20",
             },
             "DependsOn": ["Drain"],
         },
@@ -198,6 +198,6 @@ def test_a_rollback_while_the_job_is_created_completes_and_the_job_is_deleted_la
     assert "(last status CREATE_PENDING)" in result.reason  # what it last saw, not UNKNOWN
     # The job was deleted once it could be (after it became ACTIVE), before the stack was gone.
     assert cloud.endpoint.calls_to("DeleteAudienceGenerationJob")
-    assert cloud.endpoint.generation.summaries(None, None) == []
+    assert cloud.endpoint.backend.list_audience_generation_jobs(None, None) == []
     assert by_source(cloud, "scheduler") > 0
     assert not cloud.scheduler.pending()

@@ -23,7 +23,7 @@ from cdk_cleanrooms_ml.local.scheduler.models import SchedulerBackend
 from cdk_cleanrooms_ml.local.scheduler.models import spread_of as scheduler_spread
 from cdk_cleanrooms_ml.local.scheduler.responses import SchedulerApi
 from cdk_cleanrooms_ml.local.server import LoopbackServer
-from tests.local.support import FakeClock
+from tests.clock import FakeClock
 
 NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:111122223333:function:poller"

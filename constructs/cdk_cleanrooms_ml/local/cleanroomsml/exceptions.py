@@ -28,3 +28,10 @@ class ServiceError(Exception):
 
 def not_found(arn: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", f"Audience generation job {arn} not found")
+
+
+def quota_error(message: str, name: str, value: int) -> ServiceError:
+    """A ServiceQuotaExceededException; quotas are told apart by ``quotaName``."""
+    return ServiceError(
+        "ServiceQuotaExceededException", message, quotaName=name, quotaValue=float(value)
+    )

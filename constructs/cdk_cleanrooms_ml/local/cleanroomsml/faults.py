@@ -10,15 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .exceptions import ServiceError
-from .models import (
-    OPERATIONS,
-    START,
-    START_GENERATION_JOB,
-    CleanRoomsMlBackend,
-    generation_quota_error,
-    in_flight_quota_error,
-    per_job_quota_error,
-)
+from .models import CleanRoomsMlBackend
+from .models.audience_export_jobs import in_flight_quota_error, per_job_quota_error
+from .models.audience_generation_jobs import generation_quota_error
+from .operations import OPERATIONS, START, START_GENERATION_JOB
 
 
 def _check_operation(operation: str | None) -> None:

@@ -17,32 +17,17 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import unquote
 
 from ..server import LoopbackServer, Request, Response
 from .exceptions import ServiceError
 from .faults import Faults, apply_admin_fault
-from .generation_dispatch import dispatch_generation
-from .generation_job import GenerationJobDurations
-from .generation_jobs import GenerationJobService
-from .models import (
-    DELETE_GENERATION_JOB,
-    GET_GENERATION_JOB,
-    LIST,
-    LIST_GENERATION_JOBS,
-    LIST_TAGS,
-    START,
-    START_GENERATION_JOB,
-    TAG,
-    UNTAG,
-    CleanRoomsMlBackend,
-    ExportDurations,
-    ExportRequest,
-)
+from .models import CleanRoomsMlBackend, ExportDurations, ExportRequest, GenerationJobDurations
+from .operations import START, START_GENERATION_JOB, method_name
 from .pagination import page
+from .parsing import PARSERS
 from .seed import default_seed, load_seed_file, parse_generation_settings, parse_seed
 from .shapes import operation, validate
-from .urls import ADMIN_PREFIX, GENERATION_JOB_PREFIX, TAGS_PREFIX, operation_for, served
+from .urls import ADMIN_PREFIX, operation_for, served
 
 DEFAULT_PAGE_SIZE: Final = 10
 _JSON: Final = "application/json"
@@ -57,59 +42,6 @@ class Call:
     status: int
     error: str | None
     at: float
-
-
-def _parse_start(request: Request) -> dict[str, object]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError as error:
-        raise ServiceError("ValidationException", "Request body is not valid JSON") from error
-    if not isinstance(body, dict):
-        raise ServiceError("ValidationException", "Request body must be a JSON object")
-    return body
-
-
-def _parse_list(request: Request) -> dict[str, object]:
-    params: dict[str, object] = {}
-    for key, values in request.query.items():
-        if len(values) != 1:
-            raise ServiceError("ValidationException", f"{key} must be given once")
-        params[key] = values[0]
-    if "maxResults" in params:
-        try:
-            params["maxResults"] = int(str(params["maxResults"]))
-        except ValueError as error:
-            raise ServiceError("ValidationException", "maxResults must be an integer") from error
-    return params
-
-
-def _parse_get(request: Request) -> dict[str, object]:
-    return {"audienceGenerationJobArn": unquote(request.path[len(GENERATION_JOB_PREFIX) :])}
-
-
-def _resource_arn(request: Request) -> dict[str, object]:
-    return {"resourceArn": unquote(request.path[len(TAGS_PREFIX) :])}
-
-
-def _parse_tag(request: Request) -> dict[str, object]:
-    return {**_parse_start(request), **_resource_arn(request)}
-
-
-def _parse_untag(request: Request) -> dict[str, object]:
-    return {**_resource_arn(request), "tagKeys": list(request.query.get("tagKeys", []))}
-
-
-_PARSERS: Final[Mapping[str, Callable[[Request], dict[str, object]]]] = {
-    START: _parse_start,
-    LIST: _parse_list,
-    GET_GENERATION_JOB: _parse_get,
-    START_GENERATION_JOB: _parse_start,
-    LIST_GENERATION_JOBS: _parse_list,
-    DELETE_GENERATION_JOB: _parse_get,
-    TAG: _parse_tag,
-    UNTAG: _parse_untag,
-    LIST_TAGS: _resource_arn,
-}
 
 
 class CleanRoomsMlEndpoint:
@@ -145,7 +77,6 @@ class CleanRoomsMlEndpoint:
             configured_audience_models=models,
             generation_durations=generation_durations or seed_generation_durations,
         )
-        self.generation = GenerationJobService(self.backend)
         self.page_size = page_size
         self.faults = Faults(self.backend)
         self.calls: list[Call] = []
@@ -154,7 +85,7 @@ class CleanRoomsMlEndpoint:
 
     def exports(self, job_arn: str | None = None) -> list[dict[str, object]]:
         """Export jobs as ListAudienceExportJobs would show them (all pages)."""
-        return self.backend.exports(job_arn)
+        return self.backend.list_audience_export_jobs(job_arn)
 
     def calls_to(self, op: str) -> list[Call]:
         with self.backend.lock:
@@ -170,7 +101,7 @@ class CleanRoomsMlEndpoint:
                     {"audienceGenerationJobArn": arn, "status": job.status_at(now)[0]}
                     for arn, job in backend.generation_jobs.items()
                 ],
-                "exportJobs": backend.exports(),
+                "exportJobs": backend.list_audience_export_jobs(),
                 "calls": [asdict(call) for call in self.calls],
                 "modelViolations": list(self.model_violations),
             }
@@ -195,7 +126,7 @@ class CleanRoomsMlEndpoint:
                 throttled = self.faults.throttled(op)
                 if throttled is not None:
                     raise throttled
-                params = _PARSERS[op](request)
+                params = PARSERS[op](request)
                 input_shape = operation(op).input_shape
                 problems = [] if input_shape is None else validate(input_shape, params, "")
                 if problems:
@@ -203,7 +134,10 @@ class CleanRoomsMlEndpoint:
                 injected = self.faults.take_error(op)
                 if injected is not None:
                     raise injected
-                result = self._dispatch(op, params)
+                answer: Callable[[dict[str, object]], dict[str, object]] = getattr(
+                    self, method_name(op)
+                )
+                result = answer(params)
                 lost = (op == START and self.faults.take_lost_answer()) or (
                     op == START_GENERATION_JOB and self.faults.take_lost_generation_answer()
                 )
@@ -229,18 +163,54 @@ class CleanRoomsMlEndpoint:
         with self.backend.lock:
             self.calls.append(Call(op, params, status, error, self.backend.clock()))
 
-    def _dispatch(self, op: str, params: dict[str, object]) -> dict[str, object]:
-        if op == START:
-            request = ExportRequest.from_params(params)
-            self.backend.start_export(request, self.faults.take_export_failure)
-            return {}
-        if op == LIST:
-            arn = params.get("audienceGenerationJobArn")
-            items = self.backend.exports(None if arn is None else str(arn))
-            return page(params, "audienceExportJobs", items, arn, self.page_size)
-        if op == GET_GENERATION_JOB:
-            return self.backend.describe_generation_job(str(params["audienceGenerationJobArn"]))
-        return dispatch_generation(self.generation, self.faults, op, params, self.page_size)
+    # --- one method per operation, each answered by the backend method of the same name --
+
+    def start_audience_export_job(self, params: dict[str, object]) -> dict[str, object]:
+        request = ExportRequest.from_params(params)
+        self.backend.start_audience_export_job(request, self.faults.take_export_failure)
+        return {}
+
+    def list_audience_export_jobs(self, params: dict[str, object]) -> dict[str, object]:
+        arn = params.get("audienceGenerationJobArn")
+        items = self.backend.list_audience_export_jobs(_optional(arn))
+        return page(params, "audienceExportJobs", items, arn, self.page_size)
+
+    def get_audience_generation_job(self, params: dict[str, object]) -> dict[str, object]:
+        return self.backend.get_audience_generation_job(str(params["audienceGenerationJobArn"]))
+
+    def start_audience_generation_job(self, params: dict[str, object]) -> dict[str, object]:
+        return self.backend.start_audience_generation_job(
+            params, self.faults.take_generation_failure
+        )
+
+    def list_audience_generation_jobs(self, params: dict[str, object]) -> dict[str, object]:
+        model = _optional(params.get("configuredAudienceModelArn"))
+        collaboration = _optional(params.get("collaborationId"))
+        items = self.backend.list_audience_generation_jobs(model, collaboration)
+        return page(params, "audienceGenerationJobs", items, [model, collaboration], self.page_size)
+
+    def delete_audience_generation_job(self, params: dict[str, object]) -> dict[str, object]:
+        self.backend.delete_audience_generation_job(
+            str(params["audienceGenerationJobArn"]), self.faults.take_generation_delete_failure
+        )
+        return {}
+
+    def tag_resource(self, params: dict[str, object]) -> dict[str, object]:
+        tags = params["tags"]
+        assert isinstance(tags, dict)  # the model check guarantees it
+        self.backend.tag_resource(str(params["resourceArn"]), tags)
+        return {}
+
+    def untag_resource(self, params: dict[str, object]) -> dict[str, object]:
+        keys = params["tagKeys"]
+        assert isinstance(keys, list)  # the model check guarantees it
+        self.backend.untag_resource(str(params["resourceArn"]), [str(key) for key in keys])
+        return {}
+
+    def list_tags_for_resource(self, params: dict[str, object]) -> dict[str, object]:
+        return self.backend.list_tags_for_resource(str(params["resourceArn"]))
+
+    # --- the harness's admin API ------------------------------------------------------------
 
     def _admin(self, request: Request) -> Response:
         action = request.path[len(ADMIN_PREFIX) :]
@@ -257,6 +227,10 @@ class CleanRoomsMlEndpoint:
             self.faults.clear()
             return Response(204)
         return Response(404, b'{"message":"unknown admin action"}', _headers())
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _headers() -> dict[str, str]:

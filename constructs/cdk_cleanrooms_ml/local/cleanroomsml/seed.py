@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from .exceptions import SeedError
-from .generation_job import GenerationJob, GenerationJobDurations
-from .models import ExportDurations
+from .models.audience_export_jobs import ExportDurations
+from .models.audience_generation_jobs import GenerationJob, GenerationJobDurations
 from .shapes import service_model, validate
 
 _SEED_KEYS: Final = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .models import (
+from .operations import (
     DELETE_GENERATION_JOB,
     GET_GENERATION_JOB,
     LIST,

@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Final
 
-from ...resource_types import RESOURCE_TYPE
+from ..custom_types import either
 from ..errors import StateError, StateLostError
 from .assembly import SCHEDULE_GROUP, StackTemplate, is_custom_resource
 from .exceptions import ResourceFailedError, TemplateError
@@ -65,7 +65,7 @@ class Deployment:
         account = stack.account or driver.options.default_account
         if not stack.custom_resources() and not stack.template.get("Outputs"):
             raise TemplateError(
-                f"stack {stack.name} has no {RESOURCE_TYPE} resources (no other custom "
+                f"stack {stack.name} has no {either()} resources (no other custom "
                 "resources and no outputs either): nothing to deploy locally"
             )
         # Checked before anything runs, as CloudFormation validates the template first.

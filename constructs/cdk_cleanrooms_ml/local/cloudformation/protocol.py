@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Final
 
-from ...resource_types import RESOURCE_TYPE
 from ..awslambda.invocations import Invocation, LambdaEmulator
 from ..awslambda.runtime import LocalFunction
 from ..clock import Clock, SystemClock
+from ..custom_types import PROVIDER_TYPES, either
 from ..errors import StateLostError
 from ..lock import StateLock
 from ..recorder import RecordedResponse, ResponseRecorder
@@ -130,7 +130,7 @@ class CustomResourceCalls:
         self.scheduler = scheduler
 
     def function_for(
-        self, service_token: object, logical_id: str, resource_type: str = RESOURCE_TYPE
+        self, service_token: object, logical_id: str, resource_type: str
     ) -> LocalFunction:
         if not isinstance(service_token, str) or not service_token:
             raise ResourceFailedError(logical_id, "ServiceToken is missing or not a string")
@@ -140,12 +140,12 @@ class CustomResourceCalls:
                 f"ServiceToken {service_token} is not a Lambda function deployed locally: "
                 "deploy the provider stack first (or register the provider function)"
             )
-            if resource_type != RESOURCE_TYPE:
-                # A typo of our type still goes to the token: CloudFormation sends every custom
-                # resource there, so it is never skipped.
+            if resource_type not in PROVIDER_TYPES:
+                # A typo of one of our types still goes to the token: CloudFormation sends every
+                # custom resource there, so it is never skipped.
                 reason += (
                     f"; CloudFormation would send this {resource_type} resource to it "
-                    f"(is the type meant to be {RESOURCE_TYPE}?)"
+                    f"(is the type meant to be {either()}?)"
                 )
             raise ResourceFailedError(logical_id, reason)
         return function

@@ -1,27 +1,27 @@
-"""Deleting an audience generation job: the Delete request, and what goes on after it.
+"""Delete and wait until gone, going on in the background when the service does not allow it yet.
 
-Delete deletes the job and waits until it is gone (ResourceNotFound counts as gone); an id that
-is no job ARN (a failed Create) has nothing to delete. A job still being created cannot be
-deleted yet (the service answers Conflict): when the Delete's time runs out while it waits for
-that, the Delete is answered so the rollback or stack deletion completes, and the deletion goes
-on in the background — polls scheduled like any wait's (:mod:`schedules`) delete the job as
-soon as the service allows, for up to :data:`BACKGROUND_DELETE_S`, logging what they do.
+A Delete deletes the resource and waits until it is gone; an id that names none (a failed
+Create) has nothing to delete. A resource still being created cannot be deleted yet: when the
+Delete's time runs out while it waits for that, the Delete is answered so the rollback or stack
+deletion completes, and the deletion goes on in the background — polls scheduled like any
+wait's (:mod:`schedules`) delete it as soon as the service allows, for up to
+:data:`BACKGROUND_DELETE_S`, logging what they do.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import continuation, rules, schedules, waiting
-from .clock import Clock
-from .export_jobs import ConflictError, ServiceError, describe_status
-from .generation_calls import NotFoundError, delete_job, get_job
-from .generation_lifecycle import CREATING, DELETE_FAILED, DELETING, is_job_arn
-from .outcomes import Continue, Done, Outcome, RequestError, continue_after
+from .. import continuation, rules, schedules, waiting
+from ..clock import Clock
+from ..fields import common as common_fields
+from ..outcomes import Continue, Done, Outcome, continue_after
+from ..service_errors import ConflictError, NotFoundError, RequestError, ServiceError
+from ..statuses import CREATING, DELETE_FAILED, DELETING
 
 _DELETE_REQUESTED: Final = "DeleteRequested"  # continuation data of a Delete
 # How long a background deletion keeps trying: longer than a job takes to be created (the
@@ -34,14 +34,38 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Deletion:
     requested: bool  # a Delete was accepted (so DELETE_FAILED is the answer to ours)
-    waiting_for_creation: bool = False  # the last look found the job still being created
+    waiting_for_creation: bool = False  # the last look found it still being created
 
 
-def delete(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+@dataclass(frozen=True)
+class Deleter:
+    """A resource's own calls for deleting it (errors as :mod:`service_errors` kinds)."""
+
+    is_id: Callable[[object], bool]  # whether a physical id names a resource to delete
+    # (status, status described) of the resource; NotFoundError once it is gone.
+    status: Callable[[str, waiting.Budget], tuple[str, str]]
+    # Ask for the deletion (asynchronous); ConflictError while it is still being created.
+    request: Callable[[str, waiting.Budget], None]
+    what: str  # "audience generation job"
+
+
+def forget_pending_polls(
+    event: Mapping[str, Any], physical_id: str, budget: waiting.Budget
+) -> None:
+    """Delete the resource's pending WaitCondition polls: nothing waits for them any more."""
+    properties = event.get("ResourceProperties")
+    if isinstance(properties, Mapping) and properties.get(common_fields.KEY_SIGNAL_URL):
+        names = continuation.pending_poll_names(event, physical_id, continuation.PHASE_SIGNAL)
+        schedules.delete(names, clock=budget.clock, until=budget.call_until())
+
+
+def delete(
+    deleter: Deleter, event: Mapping[str, Any], *, clock: Clock, remaining_s: float
+) -> Outcome:
     """Handle a Delete request, or continue one that was handed over."""
     physical_id = event.get("PhysicalResourceId")
-    if not is_job_arn(physical_id):
-        # A failed Create answered under an id that names no job: there is nothing to delete.
+    if not deleter.is_id(physical_id):
+        # A failed Create answered under an id that names nothing: there is nothing to delete.
         logger.info("delete: no job behind %s, nothing to do", physical_id)
         return Done(str(physical_id or ""), {})
     arn = str(physical_id)
@@ -55,29 +79,20 @@ def delete(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Out
         forget_pending_polls(event, arn, budget)
     deletion = Deletion(requested=state is not None and state.data.get(_DELETE_REQUESTED) == "true")
     try:
-        _delete(arn, budget, deletion)
+        delete_until_gone(deleter, arn, budget, deletion)
     except waiting.HandOver as handover:
         return continue_after(handover, budget, state, arn, _data(deletion))
     except waiting.DeadlineError:
         if not deletion.waiting_for_creation:
             raise
         logger.warning(
-            "audience generation job %s is still being created: answering the Delete, and "
-            "deleting the job in the background as soon as the service allows",
+            "%s %s is still being created: answering the Delete, and deleting the job in "
+            "the background as soon as the service allows",
+            deleter.what,
             arn,
         )
         return Done(arn, {}, follow_up=_background(arn, budget))
     return Done(arn, {})
-
-
-def forget_pending_polls(
-    event: Mapping[str, Any], physical_id: str, budget: waiting.Budget
-) -> None:
-    """Delete the resource's pending WaitCondition polls: nothing waits for them any more."""
-    properties = event.get("ResourceProperties")
-    if isinstance(properties, Mapping) and properties.get(rules.KEY_SIGNAL_URL):
-        names = continuation.pending_poll_names(event, physical_id, continuation.PHASE_SIGNAL)
-        schedules.delete(names, clock=budget.clock, until=budget.call_until())
 
 
 def _data(deletion: Deletion) -> dict[str, str]:
@@ -124,7 +139,12 @@ def start_background(
 
 
 def delete_in_background(
-    event: Mapping[str, Any], *, clock: Clock, remaining_s: float, function_arn: str
+    deleter: Deleter,
+    event: Mapping[str, Any],
+    *,
+    clock: Clock,
+    remaining_s: float,
+    function_arn: str,
 ) -> None:
     """One poll of a background deletion: it never answers CloudFormation (that was done)."""
     try:
@@ -134,13 +154,29 @@ def delete_in_background(
     except ValueError as error:
         logger.error("background deletion stopped: invalid continuation: %s", error)
         return
-    if state is None or not is_job_arn(state.physical_id):
+    if state is None or not deleter.is_id(state.physical_id):
         logger.error("background deletion stopped: no job to delete")
         return
+    if _delete_once(deleter, event, state, budget, function_arn):
+        return
+    marker = continuation.background_marker_name(
+        str(event.get("StackId", "")), str(event.get("LogicalResourceId", ""))
+    )
+    schedules.delete([marker], clock=budget.clock, until=budget.call_until())
+
+
+def _delete_once(
+    deleter: Deleter,
+    event: Mapping[str, Any],
+    state: continuation.State,
+    budget: waiting.Budget,
+    function_arn: str,
+) -> bool:
+    """Delete for this poll's time; whether the chain goes on (a next poll is scheduled)."""
     arn = state.physical_id
     deletion = Deletion(requested=state.data.get(_DELETE_REQUESTED) == "true")
     try:
-        _delete(arn, budget, deletion)
+        delete_until_gone(deleter, arn, budget, deletion)
     except waiting.HandOver as handover:
         going_on = waiting.HandOver(continuation.PHASE_BACKGROUND_DELETE, handover.last_status)
         follow_up = continue_after(going_on, budget, state, arn, _data(deletion))
@@ -150,59 +186,57 @@ def delete_in_background(
             )
         except schedules.DuplicateHandOver:
             logger.info("background deletion: the next poll is scheduled already; stopping")
-            return
+            return True
         except ServiceError as error:
             logger.error("background deletion of %s stopped: %s; delete it by hand", arn, error)
         else:
-            return
+            return True
     except (waiting.DeadlineError, RequestError) as error:
         logger.error("background deletion of %s gave up: %s; delete it by hand", arn, error)
     else:
-        logger.info("background deletion: audience generation job %s is gone", arn)
-    marker = continuation.background_marker_name(
-        str(event.get("StackId", "")), str(event.get("LogicalResourceId", ""))
-    )
-    schedules.delete([marker], clock=budget.clock, until=budget.call_until())
+        logger.info("background deletion: %s %s is gone", deleter.what, arn)
+    return False
 
 
 def _timeout_s(event: Mapping[str, Any]) -> int:
     """The resource's ServiceTimeout; the default if its properties cannot be read (a Delete
-    must still delete the job)."""
+    must still delete the resource)."""
     properties = event.get("ResourceProperties")
-    raw = properties.get(rules.KEY_TIMEOUT) if isinstance(properties, Mapping) else None
+    raw = properties.get(common_fields.KEY_TIMEOUT) if isinstance(properties, Mapping) else None
     try:
-        return rules.check_timeout_seconds(rules.parse_int(raw, rules.KEY_TIMEOUT))
+        return rules.check_timeout_seconds(rules.parse_int(raw, common_fields.KEY_TIMEOUT))
     except rules.RuleError:
         return rules.TIMEOUT_MAX_SECONDS
 
 
-def _delete(arn: str, budget: waiting.Budget, deletion: Deletion) -> None:
-    """Delete the job and wait until it is gone (ResourceNotFound counts as gone)."""
+def delete_until_gone(
+    deleter: Deleter, arn: str, budget: waiting.Budget, deletion: Deletion
+) -> None:
+    """Delete the resource and wait until it is gone (ResourceNotFound counts as gone)."""
 
     def poll() -> tuple[bool, str]:
         try:
-            job = get_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
+            status, described = deleter.status(arn, budget)
         except NotFoundError:
             return True, "gone"
         # A throttled look says nothing of this: the last answer read counts.
-        deletion.waiting_for_creation = job.status in CREATING
+        deletion.waiting_for_creation = status in CREATING
         if deletion.waiting_for_creation:
-            return False, f"{job.status} (deletable once created)"
-        if job.status in DELETING:
+            return False, f"{status} (deletable once created)"
+        if status in DELETING:
             deletion.requested = True
-            return False, job.status
-        if job.status == DELETE_FAILED and deletion.requested:
-            status = describe_status(job.status, job.status_code, job.status_message)
-            raise RequestError(f"audience generation job {arn} could not be deleted: {status}")
+            return False, status
+        if status == DELETE_FAILED and deletion.requested:
+            raise RequestError(f"{deleter.what} {arn} could not be deleted: {described}")
         try:
-            delete_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
+            deleter.request(arn, budget)
         except NotFoundError:
             return True, "gone"
         except ConflictError:
             deletion.waiting_for_creation = True
             return False, "CONFLICT (still being created)"
         deletion.requested = True
-        logger.info("deleting audience generation job %s", arn)
+        logger.info("deleting %s %s", deleter.what, arn)
         return False, "DELETE_PENDING"
 
     waiting.wait_until(
@@ -212,7 +246,6 @@ def _delete(arn: str, budget: waiting.Budget, deletion: Deletion) -> None:
         last_status="not read yet",
         poll_first=True,
         timeout_reason=lambda elapsed, status: (
-            f"timed out after {elapsed} s deleting audience generation job {arn} "
-            f"(last status {status})"
+            f"timed out after {elapsed} s deleting {deleter.what} {arn} (last status {status})"
         ),
     )

@@ -2,7 +2,7 @@
 
 A generation job that is still being created when its stack is deleted (or rolled back) cannot
 be deleted yet: its Delete is answered and the provider goes on deleting it in the background
-(:mod:`job_deletion`). When the provider is in that same stack, CloudFormation would delete the
+(:mod:`engines.deletion`). When the provider is in that same stack, CloudFormation would delete the
 provider right after the job resource, and the job would be left. So the provider's construct
 adds this resource, on which the stack's generation jobs depend: CloudFormation deletes it after
 the jobs and before the provider, and its Delete waits (in scheduled polls, within its
@@ -19,18 +19,17 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
-from . import continuation, rules, schedules, waiting
-from .clock import Clock
-from .outcomes import Done, Outcome, RequestError, continue_after
+from .. import completion, continuation, rules, schedules, waiting
+from ..clock import Clock
+from ..fields import common as common_fields
+from ..fields import provider_drain as drain_fields
+from ..outcomes import Done, Outcome, continue_after
+from .base import Completion, begin, hand_over_follow_up, leaves_nothing, signal_polls
 
-RESOURCE_TYPE: Final = rules.DRAIN_RESOURCE_TYPE
-KEY_JOBS: Final = rules.KEY_BACKGROUND_DELETIONS
+RESOURCE_TYPE: Final = drain_fields.DRAIN_RESOURCE_TYPE
+KEY_JOBS: Final = drain_fields.KEY_BACKGROUND_DELETIONS
 
 logger = logging.getLogger(__name__)
-
-
-def is_drain_event(event: Mapping[str, Any]) -> bool:
-    return event.get("ResourceType") == RESOURCE_TYPE
 
 
 def _logical_ids(event: Mapping[str, Any]) -> list[str]:
@@ -43,10 +42,18 @@ def _logical_ids(event: Mapping[str, Any]) -> list[str]:
 
 def _timeout_s(event: Mapping[str, Any]) -> int:
     properties = event.get("ResourceProperties")
-    raw = properties.get(rules.KEY_TIMEOUT) if isinstance(properties, Mapping) else None
+    raw = properties.get(common_fields.KEY_TIMEOUT) if isinstance(properties, Mapping) else None
     if raw is None:
         return rules.TIMEOUT_MAX_SECONDS
-    return rules.check_timeout_seconds(rules.parse_int(raw, rules.KEY_TIMEOUT), rules.KEY_TIMEOUT)
+    return rules.check_timeout_seconds(
+        rules.parse_int(raw, common_fields.KEY_TIMEOUT), common_fields.KEY_TIMEOUT
+    )
+
+
+def parse(properties: object, event: Mapping[str, Any]) -> tuple[list[str], int]:
+    """(the logical ids of the jobs, ServiceTimeout) (``rules.RuleError`` when not valid)."""
+    shown = {**event, "ResourceProperties": properties}
+    return _logical_ids(shown), _timeout_s(shown)
 
 
 def physical_id(event: Mapping[str, Any]) -> str:
@@ -56,9 +63,27 @@ def physical_id(event: Mapping[str, Any]) -> str:
 def create(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
     """Create and Update: check the properties; there is nothing to make."""
     del clock, remaining_s
-    _logical_ids(event)
-    _timeout_s(event)
+    parse(event.get("ResourceProperties"), event)
     return Done(physical_id(event), {})
+
+
+update = create
+
+
+def completion_check(event: Mapping[str, Any]) -> Completion:
+    """A drain has no WaitCondition: nothing to signal."""
+    del event
+    return Completion(None, _no_check)
+
+
+def _no_check(physical_id: str) -> completion.Check:
+    raise rules.RuleError(common_fields.KEY_SIGNAL_URL, f"{physical_id} has no completion signal")
+
+
+# A drain's Delete is answered by its last poll, and a drain makes nothing.
+poll = signal_polls(completion_check)
+start_follow_up = hand_over_follow_up
+answers_under = leaves_nothing
 
 
 def delete(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
@@ -69,12 +94,7 @@ def delete(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Out
         # Nothing to wait for that can be named: never block a stack's deletion on it.
         logger.warning("drain: %s: %s; nothing to wait for", error.field, error.rule)
         return Done(str(event.get("PhysicalResourceId") or physical_id(event)), {})
-    try:
-        state, budget = continuation.begin(
-            event, clock=clock, timeout_s=timeout_s, remaining_s=remaining_s
-        )
-    except ValueError as error:
-        raise RequestError(f"invalid continuation: {error}") from error
+    state, budget = begin(event, clock=clock, timeout_s=timeout_s, remaining_s=remaining_s)
     stack_id = str(event.get("StackId", ""))
     own_id = str(event.get("PhysicalResourceId") or physical_id(event))
 

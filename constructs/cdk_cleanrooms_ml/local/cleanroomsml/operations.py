@@ -1,0 +1,38 @@
+"""The operations the endpoint serves, by their API names.
+
+Each is answered by the backend method of the same name in snake case
+(``StartAudienceExportJob`` -> ``start_audience_export_job``), as moto names them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+START: Final = "StartAudienceExportJob"
+LIST: Final = "ListAudienceExportJobs"
+GET_GENERATION_JOB: Final = "GetAudienceGenerationJob"
+START_GENERATION_JOB: Final = "StartAudienceGenerationJob"
+LIST_GENERATION_JOBS: Final = "ListAudienceGenerationJobs"
+DELETE_GENERATION_JOB: Final = "DeleteAudienceGenerationJob"
+TAG: Final = "TagResource"
+UNTAG: Final = "UntagResource"
+LIST_TAGS: Final = "ListTagsForResource"
+OPERATIONS: Final = (
+    START,
+    LIST,
+    GET_GENERATION_JOB,
+    START_GENERATION_JOB,
+    LIST_GENERATION_JOBS,
+    DELETE_GENERATION_JOB,
+    TAG,
+    UNTAG,
+    LIST_TAGS,
+)
+
+_WORD_START: Final = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def method_name(operation: str) -> str:
+    """The name of the method that answers ``operation``."""
+    return _WORD_START.sub("_", operation).lower()

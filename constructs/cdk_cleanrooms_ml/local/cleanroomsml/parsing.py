@@ -1,0 +1,67 @@
+"""From an HTTP request to an operation's parameters, as the service's ``http`` bindings put
+them (JSON body, query string, ARN in the path)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Final
+from urllib.parse import unquote
+
+from ..server import Request
+from . import operations as op
+from .exceptions import ServiceError
+from .urls import GENERATION_JOB_PREFIX, TAGS_PREFIX
+
+
+def _parse_body(request: Request) -> dict[str, object]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError as error:
+        raise ServiceError("ValidationException", "Request body is not valid JSON") from error
+    if not isinstance(body, dict):
+        raise ServiceError("ValidationException", "Request body must be a JSON object")
+    return body
+
+
+def _parse_query(request: Request) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for key, values in request.query.items():
+        if len(values) != 1:
+            raise ServiceError("ValidationException", f"{key} must be given once")
+        params[key] = values[0]
+    if "maxResults" in params:
+        try:
+            params["maxResults"] = int(str(params["maxResults"]))
+        except ValueError as error:
+            raise ServiceError("ValidationException", "maxResults must be an integer") from error
+    return params
+
+
+def _job_arn(request: Request) -> dict[str, object]:
+    return {"audienceGenerationJobArn": unquote(request.path[len(GENERATION_JOB_PREFIX) :])}
+
+
+def _resource_arn(request: Request) -> dict[str, object]:
+    return {"resourceArn": unquote(request.path[len(TAGS_PREFIX) :])}
+
+
+def _parse_tag(request: Request) -> dict[str, object]:
+    return {**_parse_body(request), **_resource_arn(request)}
+
+
+def _parse_untag(request: Request) -> dict[str, object]:
+    return {**_resource_arn(request), "tagKeys": list(request.query.get("tagKeys", []))}
+
+
+PARSERS: Final[Mapping[str, Callable[[Request], dict[str, object]]]] = {
+    op.START: _parse_body,
+    op.LIST: _parse_query,
+    op.GET_GENERATION_JOB: _job_arn,
+    op.START_GENERATION_JOB: _parse_body,
+    op.LIST_GENERATION_JOBS: _parse_query,
+    op.DELETE_GENERATION_JOB: _job_arn,
+    op.TAG: _parse_tag,
+    op.UNTAG: _parse_untag,
+    op.LIST_TAGS: _resource_arn,
+}

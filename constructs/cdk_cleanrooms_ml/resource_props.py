@@ -1,0 +1,181 @@
+"""What the long-running resources (exports and generation jobs) share at synth: the name,
+description, wait and timeout props, the provider, and what they add to the template.
+
+The props are checked against the same field table the handler reads the template with
+(``cdk_cleanrooms_ml._handler.fields``): at synth a ``ValidationError`` names the Python prop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aws_cdk import CfnResource, Duration, Token
+from constructs import Construct
+
+from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler.fields import common as common_fields
+from cdk_cleanrooms_ml._handler.fields.table import Table, check_props
+from cdk_cleanrooms_ml.long_wait import CompletionWait, WaitChoice, decide_wait
+from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
+from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider, ProviderGrant
+from cdk_cleanrooms_ml.tokens import concrete, is_token
+
+DEFAULT_TIMEOUT_SECONDS: Final = rules.TIMEOUT_MAX_SECONDS
+
+
+def checked_props(table: Table, values: Mapping[str, object]) -> dict[str, Any]:
+    """``values`` (by Python prop) walked over the resource's field ``table``."""
+    return check_props(table, values, concrete=concrete)
+
+
+def checked_timeout_seconds(timeout: Duration | None) -> int | float:
+    """The timeout in seconds (a number token passes through), checked when concrete."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        seconds = timeout.to_seconds(integral=False)
+    except RuntimeError as error:  # jsii's error for a token in another unit
+        raise rules.ValidationError(
+            "timeout", "a token timeout must be Duration.seconds(<token>)"
+        ) from error
+    checked: int | float = common_fields.TIMEOUT.validate(seconds, concrete=concrete)
+    return checked
+
+
+def check_provider(provider: object) -> None:
+    """``provider`` is None or an ``ICleanRoomsMlProvider``."""
+    if provider is not None and not isinstance(provider, ICleanRoomsMlProvider):
+        raise TypeError(
+            "provider: must be an ICleanRoomsMlProvider (a CleanRoomsMlProvider, or"
+            " CleanRoomsMlProvider.from_service_token(...))"
+        )
+
+
+@dataclass(frozen=True)
+class CommonProps:
+    """The checked name, description, wait and timeout of a resource."""
+
+    name: str | None
+    description: str | None
+    wait_for_completion: bool | Duration
+    wait: WaitChoice
+    timeout_seconds: int | float
+
+    @staticmethod
+    def check(
+        table: Table,
+        name: str | None,
+        description: str | None,
+        wait_for_completion: bool | Duration,
+        timeout: Duration | None,
+    ) -> CommonProps:
+        """The props, checked against the resource's ``table`` (its ``name`` and
+        ``description`` fields) and the wait rules. (Positional: every resource passes its
+        own props of these names, in this order.)"""
+        checked_props(table, {"name": name, "description": description})
+        wait = decide_wait(wait_for_completion, timeout)
+        return CommonProps(
+            name,
+            description,
+            # As given for a wait beyond 1 hour; else the bool it comes to.
+            wait_for_completion if wait.long_wait_seconds is not None else wait.wait,
+            wait,
+            checked_timeout_seconds(wait.timeout),
+        )
+
+    @property
+    def timeout(self) -> Duration:
+        """The resource's own timeout (default: 1 hour)."""
+        return self.wait.timeout or Duration.seconds(DEFAULT_TIMEOUT_SECONDS)
+
+    def template_values(self) -> dict[str, Any]:
+        """The template's values of these fields, None where the default is left out (the
+        handler and CloudFormation apply the same ones: a template's bytes count)."""
+        seconds = self.timeout_seconds
+        timeout = None if seconds == DEFAULT_TIMEOUT_SECONDS else str(seconds)
+        return {
+            common_fields.KEY_NAME: self.name,
+            common_fields.KEY_DESCRIPTION: self.description,
+            common_fields.KEY_WAIT: None
+            if self.wait.wait or self.wait.long_wait_seconds
+            else False,
+            # CloudFormation's wait and the handler's deadline; a string, as CloudFormation sends.
+            common_fields.KEY_TIMEOUT: Token.as_string(seconds) if is_token(seconds) else timeout,
+        }
+
+    def bind(
+        self,
+        scope: Construct,
+        resource: CfnResource,
+        provider: ICleanRoomsMlProvider,
+        grant: ProviderGrant,
+        *,
+        properties: Mapping[str, Any],
+        changed_in_place: tuple[str, ...] = (),
+    ) -> CompletionWait | None:
+        """Bind ``resource`` to its provider, after ``grant``'s dependencies; the WaitCondition
+        of a wait beyond 1 hour, if any (``changed_in_place``: the properties the handler
+        changes without a new resource, which the WaitCondition must not follow)."""
+        provider.bind_resource(resource)
+        completion_wait = None
+        if self.wait.long_wait_seconds is not None:
+            completion_wait = CompletionWait(
+                scope,
+                "CompletionWait",
+                resource=resource,
+                seconds=self.wait.long_wait_seconds,
+                properties=properties,
+                changed_in_place=changed_in_place,
+            )
+        # E.g. the policy that grants a job declared in this stack (kept out of the role's own).
+        for dependency in grant.depends_on:
+            resource.node.add_dependency(dependency)
+        return completion_wait
+
+
+def provider_of(scope: Construct, provider: ICleanRoomsMlProvider | None) -> ICleanRoomsMlProvider:
+    """The given provider, or the stack's own."""
+    return provider or CleanRoomsMlProvider.of(scope)
+
+
+def defined(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` but those that are None (left to their defaults)."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class FinalAttribute:
+    """An attribute known only once the work is ACTIVE (e.g. an export's S3 location): readable
+    from a resource that waits, an error at synth otherwise (naming what to read instead)."""
+
+    prop: str
+    attribute: str
+    subject: str  # "export", "job"
+    known: str  # what the work has once ACTIVE: "has an S3 location"
+    pronoun: str  # "it", "them"
+    final: str  # what completion_data holds: "the export's final attributes, ..."
+
+    def read(
+        self,
+        resource: CfnResource,
+        path: str,
+        wait_for_completion: bool | Duration,
+        completion_wait: CompletionWait | None,
+    ) -> str:
+        """The attribute's ``Fn::GetAtt``, or a ``ValidationError`` naming the prop."""
+        if completion_wait is not None:
+            raise rules.ValidationError(
+                self.prop,
+                f"{path} waits beyond 1 hour, so the resource completes before the "
+                f"{self.subject} {self.known}; read completion_data instead ({self.final})",
+            )
+        if not wait_for_completion:
+            raise rules.ValidationError(
+                self.prop,
+                f"{path} has wait_for_completion=False, so it completes before the "
+                f"{self.subject} {self.known}; set wait_for_completion=True to read "
+                f"{self.pronoun}",
+            )
+        return Token.as_string(resource.get_att(self.attribute))

@@ -1,0 +1,289 @@
+"""Audience generation jobs as Clean Rooms ML shows them: the calls (errors turned into
+actionable reasons), the job a request asks for, what a job's settings differ in, the poller's
+check, and the calls that delete one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from botocore.exceptions import ClientError
+
+from .. import arns, clients, completion, rules, waiting
+from .. import tags as tag_rules
+from ..clock import Clock
+from ..engines import deletion
+from ..engines.ownership import covers, template_key
+from ..fields import audience_generation_job as job_fields
+from ..fields import common as common_fields
+from ..service_errors import NotFoundError, RequestError, ServiceError, Words, mapped_errors
+from ..statuses import Size, status_details
+from ..statuses import describe_status as describe
+
+START_JOB: Final = "StartAudienceGenerationJob"
+GET_JOB: Final = "GetAudienceGenerationJob"
+LIST_JOBS: Final = "ListAudienceGenerationJobs"
+DELETE_JOB: Final = "DeleteAudienceGenerationJob"
+IN_FLIGHT_JOBS_PER_ACCOUNT: Final = 10
+PAGE_SIZE: Final = 100
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What GetAudienceGenerationJob says of a job."""
+
+    arn: str
+    name: str
+    status: str
+    status_code: str
+    status_message: str
+    offered_sizes: tuple[Size, ...]
+    protected_query_identifier: str
+    tags: dict[str, str]
+    settings: dict[str, Any]  # the fields StartAudienceGenerationJob set, as the service shows them
+
+    def data(self) -> dict[str, str]:
+        """The resource's attributes (strings, as CloudFormation hands them to the template)."""
+        return {
+            "AudienceGenerationJobArn": self.arn,
+            "Name": self.name,
+            "Status": self.status,
+            "OfferedSizes": offered(self.offered_sizes),
+            "ProtectedQueryIdentifier": self.protected_query_identifier,
+        }
+
+
+def offered(sizes: tuple[Size, ...]) -> str:
+    """``ABSOLUTE:10000,PERCENTAGE:20``: sorted, each once; empty when no metrics are shared."""
+    return ",".join(f"{t}:{v}" for t, v in sorted({(s.type, s.value) for s in sizes}))
+
+
+def _not_found(resource: str) -> str:
+    what = "audience generation job" if ":audience-generation-job/" in resource else "resource"
+    if ":configured-audience-model/" in resource:
+        what = "configured audience model"
+    return f"{what} not found: {resource} (check the ARN's account, region and id)"
+
+
+def _quota_reason(error: ClientError) -> str:
+    name = str(error.response.get("quotaName") or "")
+    return (
+        f"service quota exceeded: {name or 'audience generation jobs'} (at most "
+        f"{IN_FLIGHT_JOBS_PER_ACCOUNT} pending or in-progress audience generation jobs per "
+        "account; it clears as running jobs finish)"
+    )
+
+
+WORDS: Final = Words(
+    not_found=_not_found,
+    quota=_quota_reason,
+    # The only quota Start meets is the account's in-flight jobs: it clears by itself.
+    slot_quota=lambda _error: True,
+    slot_name="in-flight audience generation jobs",
+)
+
+
+def get_job(arn: str, *, clock: Clock, until: float, attempts: int | None = None) -> Job:
+    """The job; :class:`NotFoundError` when it does not exist."""
+    with mapped_errors(GET_JOB, arn, WORDS):
+        response: Mapping[str, Any] = clients.call(
+            lambda timeout: clients.cleanroomsml(timeout).get_audience_generation_job(
+                audienceGenerationJobArn=arn
+            ),
+            clock=clock,
+            until=until,
+            action=GET_JOB,
+            attempts=attempts,
+        )
+    metrics = response.get("metrics") or {}
+    sizes = tuple(
+        Size(metric["audienceSize"]["type"], metric["audienceSize"]["value"])
+        for metric in metrics.get("relevanceMetrics", [])
+    )
+    code, message = status_details(response)
+    settings = {
+        key: response[key]
+        for key in (
+            "configuredAudienceModelArn",
+            "seedAudience",
+            "includeSeedInOutput",
+            "collaborationId",
+            "description",
+        )
+        if key in response
+    }
+    return Job(
+        arn=arn,
+        name=str(response.get("name") or ""),
+        status=str(response["status"]),
+        status_code=code,
+        status_message=message,
+        offered_sizes=sizes,
+        protected_query_identifier=str(response.get("protectedQueryIdentifier") or ""),
+        tags={str(k): str(v) for k, v in (response.get("tags") or {}).items()},
+        settings=settings,
+    )
+
+
+def find_job(
+    model_arn: str, name: str, *, clock: Clock, until: float, attempts: int | None = None
+) -> str | None:
+    """The ARN of the job called ``name`` started on the model, if any (names are unique per
+    account, and List is the only way from a name to an ARN)."""
+
+    def look(timeout: float) -> str | None:
+        paginator = clients.cleanroomsml(timeout).get_paginator("list_audience_generation_jobs")
+        pages = paginator.paginate(
+            configuredAudienceModelArn=model_arn, PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        for page in pages:
+            for summary in page["audienceGenerationJobs"]:
+                if summary["name"] == name:
+                    return summary["audienceGenerationJobArn"]
+        return None
+
+    with mapped_errors(LIST_JOBS, model_arn, WORDS):
+        return clients.call(look, clock=clock, until=until, action=LIST_JOBS, attempts=attempts)
+
+
+def start_job(request: Mapping[str, Any], *, clock: Clock, until: float) -> str:
+    """Start the job; its ARN. A job of that name (perhaps committed by an attempt whose answer
+    was lost) comes back as :class:`ConflictError`, for the caller to look up and adopt."""
+    model_arn = str(request["configuredAudienceModelArn"])
+
+    def start(timeout: float) -> str:
+        answer = clients.cleanroomsml(timeout).start_audience_generation_job(**request)
+        return answer["audienceGenerationJobArn"]
+
+    with mapped_errors(START_JOB, model_arn, WORDS):
+        return clients.call(start, clock=clock, until=until, action=START_JOB)
+
+
+def delete_job(arn: str, *, clock: Clock, until: float, attempts: int | None = None) -> None:
+    """Ask for the job's deletion (asynchronous). Conflict: it is still being created."""
+    with mapped_errors(DELETE_JOB, arn, WORDS):
+        clients.call(
+            lambda timeout: clients.cleanroomsml(timeout).delete_audience_generation_job(
+                audienceGenerationJobArn=arn
+            ),
+            clock=clock,
+            until=until,
+            action=DELETE_JOB,
+            attempts=attempts,
+        )
+
+
+def differences(job: Job, wanted: Mapping[str, Any]) -> list[str]:
+    """The settings (as the template names them) in which ``job`` differs from the Start
+    request ``wanted``.
+
+    Only what the service shows is compared: it may leave out sensitive or defaulted fields.
+    """
+    seen = job.settings
+    found = []
+    if seen.get("configuredAudienceModelArn") != wanted["configuredAudienceModelArn"]:
+        found.append(job_fields.KEY_MODEL_ARN)
+    seed_wanted: Mapping[str, Any] = wanted["seedAudience"]
+    seed_seen = seen.get("seedAudience")
+    if isinstance(seed_seen, Mapping):
+        if ("dataSource" in seed_seen) != ("dataSource" in seed_wanted):
+            found.append(f"{job_fields.KEY_SEED} source")
+        found += [
+            f"{job_fields.KEY_SEED}.{template_key(key)}"
+            for key, value in seed_wanted.items()
+            if key in seed_seen and not covers(seed_seen[key], value)
+        ]
+    if bool(seen.get("includeSeedInOutput") or False) != wanted["includeSeedInOutput"]:
+        found.append(job_fields.KEY_INCLUDE_SEED)
+    if "collaborationId" in wanted and seen.get("collaborationId") != wanted["collaborationId"]:
+        found.append(job_fields.KEY_COLLABORATION_ID)
+    if (seen.get("description") or "") != (wanted.get("description") or ""):
+        found.append(common_fields.KEY_DESCRIPTION)
+    return found
+
+
+@dataclass(frozen=True)
+class JobTarget:
+    """The job a request asks for."""
+
+    props: job_fields.GenerationJobProperties
+    name: str
+    owner: str  # the value of the ownership tag: which stack resource started the job
+
+    @property
+    def request(self) -> dict[str, Any]:
+        request = self.props.start_request(self.name)
+        request["tags"] = {**self.tags, tag_rules.OWNER_TAG_KEY: self.owner}
+        return request
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return dict(self.props.tags)
+
+    def pending_data(self, arn: str, status: str) -> dict[str, str]:
+        return {
+            "AudienceGenerationJobArn": arn,
+            "Name": self.name,
+            "Status": status,
+            "OfferedSizes": "",
+            "ProtectedQueryIdentifier": "",
+        }
+
+
+def is_job_arn(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        arns.check_job_arn(value, "PhysicalResourceId")
+    except rules.RuleError:
+        return False
+    return True
+
+
+def check(name: str, arn: str) -> completion.Check:
+    """The poller's look at the job (by its ARN)."""
+    return completion.status_check(
+        "audience generation job",
+        name,
+        arn,
+        lambda budget: get_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1),
+    )
+
+
+def discard(arn: str, budget: waiting.Budget) -> str:
+    """Delete the job a failed Update started; what became of it."""
+    try:
+        delete_job(arn, clock=budget.clock, until=budget.clock.now() + budget.call_s, attempts=2)
+    except NotFoundError:
+        return f"new job {arn} is gone"
+    except (ServiceError, clients.Unavailable) as error:
+        logger.warning("could not delete the new job %s: %s", arn, error)
+        return f"new job {arn} could not be deleted yet: delete it"
+    return f"new job {arn} is being deleted"
+
+
+def _deletion_status(arn: str, budget: waiting.Budget) -> tuple[str, str]:
+    job = get_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
+    return job.status, describe(job.status, job.status_code, job.status_message)
+
+
+def _request_deletion(arn: str, budget: waiting.Budget) -> None:
+    delete_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
+
+
+DELETER: Final = deletion.Deleter(
+    is_id=is_job_arn,
+    status=_deletion_status,
+    request=_request_deletion,
+    what="audience generation job",
+)
+
+
+def failed(name: str, job: Job) -> RequestError:
+    """The request's failure: the job failed."""
+    status = describe(job.status, job.status_code, job.status_message)
+    return RequestError(f"audience generation job {name} failed: {status}")

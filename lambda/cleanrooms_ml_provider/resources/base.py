@@ -1,0 +1,155 @@
+"""The one protocol every resource type implements, and what its implementations share.
+
+``index`` dispatches every event through the table in :mod:`resources` to a module that
+implements :class:`ResourceHandler`: CloudFormation's Create, Update and Delete, and the polls
+that go on after the answer (a WaitCondition's poller, a background deletion).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .. import completion, continuation, rules, waiting
+from ..clock import Clock
+from ..fields import common as common_fields
+from ..outcomes import Continue, Outcome
+from ..service_errors import RequestError
+from ..signal_url import signal_url_problem
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What the poller of a resource's WaitCondition signals, and how it looks at the resource:
+    ``make_check(physical id)``."""
+
+    signal: common_fields.CompletionSignal | None
+    make_check: Callable[[str], completion.Check]
+
+
+class ResourceHandler(Protocol):
+    """One resource type: its properties, its id, its lifecycle and its completion check."""
+
+    def parse(self, properties: object, event: Mapping[str, Any]) -> object:
+        """The request's properties, checked (``rules.RuleError`` when they are not valid)."""
+        ...
+
+    def physical_id(self, event: Mapping[str, Any]) -> str:
+        """The resource's id as far as the properties tell (before any call)."""
+        ...
+
+    def create(self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+        """Handle a Create request, or continue one that was handed over."""
+        ...
+
+    def update(self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+        """Handle an Update request, or continue one that was handed over."""
+        ...
+
+    def delete(self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+        """Handle a Delete request, or continue one that was handed over."""
+        ...
+
+    def completion_check(self, event: Mapping[str, Any]) -> Completion:
+        """The poller's signal and check (``rules.RuleError`` on bad properties)."""
+        ...
+
+    def poll(
+        self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float, function_arn: str
+    ) -> None:
+        """One poll after the answer (a WaitCondition's poller, or a background deletion)."""
+        ...
+
+    def start_follow_up(
+        self, event: Mapping[str, Any], function_arn: str, follow_up: Continue, *, clock: Clock
+    ) -> None:
+        """Schedule what goes on after the answer, before the answer is sent."""
+        ...
+
+    def answers_under(self, physical_id: str) -> bool:
+        """Whether a Create failing now must answer under ``physical_id`` (the resource exists:
+        the rollback's Delete must delete it)."""
+        ...
+
+
+def stack_name(stack_id: str) -> str:
+    """``arn:...:stack/<name>/<uuid>`` -> ``<name>``."""
+    parts = stack_id.split("/")
+    return parts[1] if len(parts) > 2 else stack_id
+
+
+def check_signal(signal: common_fields.CompletionSignal | None, stack_id: str) -> None:
+    """Only a handle of this very stack: anything else would be an SSRF."""
+    if signal is not None:
+        problem = signal_url_problem(signal.url, stack_id)
+        if problem is not None:
+            raise rules.RuleError(common_fields.KEY_SIGNAL_URL, problem)
+
+
+def begin(
+    event: Mapping[str, Any], *, clock: Clock, timeout_s: int, remaining_s: float
+) -> tuple[continuation.State | None, waiting.Budget]:
+    """The request's continuation (None for a fresh request) and this invocation's budget."""
+    try:
+        return continuation.begin(event, clock=clock, timeout_s=timeout_s, remaining_s=remaining_s)
+    except ValueError as error:
+        raise RequestError(f"invalid continuation: {error}") from error
+
+
+def signal_poll(
+    completion_check: Callable[[Mapping[str, Any]], Completion],
+    event: Mapping[str, Any],
+    clock: Clock,
+    remaining_s: float,
+    function_arn: str,
+) -> None:
+    """One invocation of the WaitCondition's poller of a resource (``completion_check``)."""
+    if completion.phase_of(event) == continuation.PHASE_BACKGROUND_DELETE:
+        # Only a resource that deletes in the background hands such polls over.
+        logger.error("background deletion stopped: no job to delete")
+        return
+    try:
+        found = completion_check(event)
+    except rules.RuleError as error:
+        logger.error("poller stopped: bad properties: %s: %s", error.field, error.rule)
+        return
+    completion.poll(
+        event,
+        found.signal,
+        found.make_check,
+        clock=clock,
+        remaining_s=remaining_s,
+        function_arn=function_arn,
+    )
+
+
+def signal_polls(
+    completion_check: Callable[[Mapping[str, Any]], Completion],
+) -> Callable[..., None]:
+    """The ``poll`` of a resource whose only polls are its WaitCondition poller's."""
+
+    def poll(
+        event: Mapping[str, Any], *, clock: Clock, remaining_s: float, function_arn: str
+    ) -> None:
+        signal_poll(
+            completion_check, event, clock, remaining_s=remaining_s, function_arn=function_arn
+        )
+
+    return poll
+
+
+def leaves_nothing(physical_id: str) -> bool:
+    """``answers_under`` of a resource whose failed Create leaves nothing to delete."""
+    del physical_id
+    return False
+
+
+def hand_over_follow_up(
+    event: Mapping[str, Any], function_arn: str, follow_up: Continue, *, clock: Clock
+) -> None:
+    """Schedule the follow-up's first poll."""
+    continuation.hand_over(event, function_arn, follow_up.state, clock=clock, until=follow_up.until)
