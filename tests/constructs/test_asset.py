@@ -19,6 +19,7 @@ from cdk_cleanrooms_ml.asset_files import (
     Entry,
     content_hash,
     entries,
+    lean_source,
     prebuild,
     write_archive,
 )
@@ -64,9 +65,10 @@ def test_asset_holds_the_handler_and_crhelper(first_synth: tuple[str, Path]) -> 
     }
     assert {"cleanrooms_ml_provider/index.py", "cleanrooms_ml_provider/rules.py"} <= handler_sources
     assert handler_sources <= set(files)
-    # Exactly the current sources: a stale archive would deploy an old handler.
-    for path in HANDLER_SOURCE.glob("*.py"):
-        assert files[f"cleanrooms_ml_provider/{path.name}"] == path.read_bytes()
+    # Exactly the current sources (lean): a stale archive would deploy an old handler.
+    for path in HANDLER_SOURCE.rglob("*.py"):
+        name = path.relative_to(HANDLER_SOURCE).as_posix()
+        assert files[f"cleanrooms_ml_provider/{name}"] == lean_source(path.read_bytes()), name
     for module in ("__init__.py", "resource_helper.py", "utils.py", "log_helper.py"):
         assert f"crhelper/{module}" in files
     dist_info = f"crhelper-{CRHELPER_VERSION}.dist-info"
