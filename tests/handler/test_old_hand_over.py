@@ -93,6 +93,20 @@ def serve_job_in_flight(services: Services, scenario: str) -> CleanRoomsMlEndpoi
     return endpoint
 
 
+def answer_to_old_payload(
+    services: Services, scenario: str
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Today's handler continues the previous release's payload of ``scenario`` (at its time)
+    until it answers: (ResponseURL, the payload, the SUCCESS answer)."""
+    url = cloudformation().new_url()
+    at, event = old_payload(scenario, **{RESPONSE_URL: url})
+    services.clock.advance(at - services.clock.now())
+    answer = continue_wait(services, event)[-1].response
+    assert answer is not None
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    return url, event, answer
+
+
 def test_the_payloads_are_the_previous_release_s_for_the_tests_stack() -> None:
     for scenario, phase in (("export", "export"), ("job", "job"), ("signal", "signal")):
         at, payload = old_payload(scenario)
@@ -117,15 +131,8 @@ def test_an_export_wait_handed_over_by_the_previous_release_answers_success(
         audienceGenerationJobArn=JOB_ARN,
         audienceSize={"type": "ABSOLUTE", "value": 1000},
     )
-    url = cloudformation().new_url()
-    at, event = old_payload("export", **{RESPONSE_URL: url})
-    services.clock.advance(at - services.clock.now())
+    url, event, answer = answer_to_old_payload(services, "export")
 
-    runs = continue_wait(services, event)
-
-    answer = runs[-1].response
-    assert answer is not None
-    assert answer["Status"] == "SUCCESS", answer.get("Reason")
     assert answer["PhysicalResourceId"] == event[CONTINUATION]["PhysicalResourceId"]
     assert answer["Data"]["Status"] == "ACTIVE"
     assert len(cloudformation().recorded_for(url)) == 1  # answered once, at the end
@@ -137,15 +144,8 @@ def test_a_job_wait_handed_over_by_the_previous_release_answers_success(
     services: Services,
 ) -> None:
     endpoint = serve_job_in_flight(services, "job")
-    url = cloudformation().new_url()
-    at, event = old_payload("job", **{RESPONSE_URL: url})
-    services.clock.advance(at - services.clock.now())
+    url, _, answer = answer_to_old_payload(services, "job")
 
-    runs = continue_wait(services, event)
-
-    answer = runs[-1].response
-    assert answer is not None
-    assert answer["Status"] == "SUCCESS", answer.get("Reason")
     assert answer["PhysicalResourceId"] == JOB_ARN
     assert answer["Data"]["Status"] == "ACTIVE"
     assert len(cloudformation().recorded_for(url)) == 1
