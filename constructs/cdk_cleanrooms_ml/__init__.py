@@ -9,6 +9,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Final
 
+from cdk_cleanrooms_ml._handler import rules as _rules
+
+# Named as users import it: a traceback says cdk_cleanrooms_ml.ValidationError, not the
+# handler's private module (standard library only, so importing it here costs nothing; the
+# Lambda, which never imports this package, keeps its own name).
+_rules.ValidationError.__module__ = __name__
+
 if TYPE_CHECKING:
     from cdk_cleanrooms_ml._handler.rules import ValidationError
     from cdk_cleanrooms_ml.audience_export import AudienceExport

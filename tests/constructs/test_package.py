@@ -39,3 +39,20 @@ def test_the_error_users_catch_is_the_rules_own() -> None:
     # The handler's earlier name for it stays the same class.
     assert rules.RuleError is rules.ValidationError
     assert issubclass(cdk_cleanrooms_ml.ValidationError, ValueError)
+
+
+def test_a_traceback_names_the_error_as_users_import_it() -> None:
+    # A construct's rejection, in a fresh process: only the public name may show.
+    probe = (
+        "import traceback\n"
+        "from cdk_cleanrooms_ml import AudienceSize\n"
+        "try:\n"
+        "    AudienceSize.percentage(500)\n"
+        "except Exception as error:\n"
+        "    print(traceback.format_exception_only(error)[0], end='')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.startswith("cdk_cleanrooms_ml.ValidationError: audience_size.value: ")
+    assert "_handler" not in result.stdout

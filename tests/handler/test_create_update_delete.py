@@ -195,7 +195,8 @@ def test_create_fails_on_a_size_the_job_does_not_offer(services: Services) -> No
 
     reason = assert_failed(result.response)
     assert reason.startswith(
-        "AudienceSize: PERCENTAGE 25 is not offered by the audience generation job; "
+        "AudienceSize (audience_size): PERCENTAGE 25 is not offered by the audience "
+        "generation job; "
         "choose one of PERCENTAGE 10, 20, 50"
     )
     assert result.operations == ["GetAudienceGenerationJob"]

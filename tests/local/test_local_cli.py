@@ -17,7 +17,7 @@ from cdk_cleanrooms_ml import CleanRoomsMlProviderStack
 from cdk_cleanrooms_ml.local.cleanroomsml.seed import default_seed
 from cdk_cleanrooms_ml.local.cli import EXIT_FAILED, EXIT_USAGE, main
 from cdk_cleanrooms_ml.local.server import LoopbackServer
-from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
+from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE, SERVED
 from tests.local.support import (
     EVERY_TYPE,
     EXAMPLE,
@@ -104,6 +104,20 @@ def test_deploy_update_destroy(app: Path, fast_seed: Path, tmp_path: Path) -> No
     # The endpoint remembers the export: it has no delete API.
     endpoint_state = json.loads((tmp_path / "state" / "cleanroomsml.json").read_text())
     assert [e["name"] for e in endpoint_state["exportJobs"]] == ["q4-lookalikes"]
+
+
+def test_help_names_every_resource_type_and_the_state_folder_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as top:
+        main(["--help"])
+    assert top.value.code == 0
+    described = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for words in SERVED.values():
+        assert words in described
+    with pytest.raises(SystemExit):
+        main(["deploy", "--help"])
+    assert "(default: .local-deploy)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_clear_errors(tmp_path: Path, app: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO, TypeVar
 
+from ..resource_types import SERVED
 from .awslambda.packages import RuntimeSetupError
 from .cleanroomsml.exceptions import SeedError
 from .cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
@@ -82,8 +83,10 @@ def _positive_seconds(text: str) -> float:
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Deploy a synthesized stack's Clean Rooms ML audience exports to an embedded, "
-        "offline Clean Rooms ML endpoint through the real handler and CloudFormation protocol.",
+        description="Deploy a synthesized stack's Clean Rooms ML resources ("
+        + ", ".join(SERVED.values())
+        + ") to an embedded, offline Clean Rooms ML endpoint through the real handler and "
+        "the CloudFormation protocol.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -104,7 +107,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
             "--state-dir",
             type=Path,
             default=Path(".local-deploy"),
-            help="where deployed stacks and the endpoint's state are kept",
+            help="where deployed stacks and the endpoint's state are kept (default: .local-deploy)",
         )
         sub.add_argument(
             "--port",

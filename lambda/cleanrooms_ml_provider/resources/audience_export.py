@@ -191,7 +191,8 @@ def _provision(target: Target, budget: waiting.Budget) -> Outcome:
         )
     if job.offered_sizes and target.size not in job.offered_sizes:
         raise RequestError(
-            f"AudienceSize: {target.size} is not offered by the audience generation job; "
+            f"AudienceSize (audience_size): {target.size} is not offered by the audience "
+            "generation job; "
             f"choose one of {sizes_offered(job.offered_sizes)} ({job_arn})"
         )
     adopted: list[ExportJob] = []
