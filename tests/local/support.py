@@ -151,6 +151,15 @@ def exports_of(endpoint: Any, job_arn: str = JOB_ARN) -> list[dict[str, Any]]:
     return found
 
 
+def assert_rolled_back_empty(cloud: Any, stack_name: str) -> None:
+    """A failed create leaves the stack as CloudFormation does: ROLLBACK_COMPLETE, nothing in
+    it, to be deleted before the next try."""
+    state = cloud.store.load_stack(stack_name)
+    assert state is not None
+    assert state.status == "ROLLBACK_COMPLETE"
+    assert (state.resources, state.outputs, state.imports) == ({}, {}, [])
+
+
 # The plain template pipelines deploy (the README's "Using it from CloudFormation pipelines").
 EXAMPLE = (
     Path(__file__).resolve().parents[2] / "examples" / "cloudformation" / "audience-export.yaml"

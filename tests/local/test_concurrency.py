@@ -22,7 +22,13 @@ from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, Progres
 from cdk_cleanrooms_ml.local.errors import StateLockedError, StateLostError
 from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
-from tests.local.support import EVERY_TYPE, JOB_ARN, export_properties, write_assembly
+from tests.local.support import (
+    EVERY_TYPE,
+    JOB_ARN,
+    assert_rolled_back_empty,
+    export_properties,
+    write_assembly,
+)
 from tests.local.test_driver import PROVIDER
 
 pytestmark = pytest.mark.slow
@@ -266,7 +272,7 @@ def test_a_failure_rolls_back_the_resources_created_beside_it(
     assert result.status == "ROLLBACK_COMPLETE"
     deletes = {op.logical_id: op.status for op in result.operations_of("Delete")}
     assert deletes == {"Good": "SUCCESS", "Bad": "SUCCESS"}
-    assert cloud.store.load_stack("Mixed") is None
+    assert_rolled_back_empty(cloud, "Mixed")
 
 
 # --- other custom resource types -----------------------------------------------------------

@@ -107,6 +107,21 @@ def test_invalid_responses_fail_the_resource(
     assert problem in result.operations[0].reason
 
 
+def test_a_stack_whose_creation_rolled_back_must_be_destroyed_first(
+    tmp_path: Path, make_cloud: CloudFactory
+) -> None:
+    # As CloudFormation: ROLLBACK_COMPLETE keeps the stack, empty, until it is deleted.
+    cloud = make_cloud()
+    failed = cloud.deploy(load_stack(app_with(tmp_path, "crash")))
+    assert failed.status == "ROLLBACK_COMPLETE"
+    with pytest.raises(TemplateError, match="is in ROLLBACK_COMPLETE state and can only be"):
+        cloud.deploy(load_stack(app_with(tmp_path, "ok")))
+    destroyed = cloud.destroy("Misc")
+    assert destroyed.status == "DELETE_COMPLETE"
+    assert destroyed.operations == []  # the rollback deleted everything already
+    assert cloud.deploy(load_stack(app_with(tmp_path, "ok"))).status == "CREATE_COMPLETE"
+
+
 def test_bad_service_timeout_is_refused_before_invoking(
     tmp_path: Path, make_cloud: CloudFactory
 ) -> None:

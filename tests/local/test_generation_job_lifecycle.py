@@ -29,7 +29,7 @@ from tests.local.generation_support import (
     generation_starts,
     started_jobs,
 )
-from tests.local.support import exports_of, write_assembly
+from tests.local.support import assert_rolled_back_empty, exports_of, write_assembly
 
 pytestmark = pytest.mark.slow
 
@@ -271,7 +271,7 @@ def test_a_job_that_ends_create_failed_rolls_the_stack_back(
     assert [op.logical_id for op in result.operations] == ["Job", "Job"]
     assert started_jobs(cloud) == []
     assert cloud.endpoint.calls_to("StartAudienceExportJob") == []
-    assert cloud.store.load_stack(STACK) is None
+    assert_rolled_back_empty(cloud, STACK)
 
 
 def test_a_retried_create_adopts_the_job_it_started(
@@ -342,6 +342,7 @@ def test_a_job_of_that_name_started_elsewhere_is_refused_and_left_alone(
         time.sleep(0.1)
 
     # Another job of the name, with another seed: refused, nothing started, nothing deleted.
+    assert cloud.destroy(STACK).status == "DELETE_COMPLETE"  # ROLLBACK_COMPLETE: delete first
     other = client(cloud).start_audience_generation_job(
         name=NAME,
         configuredAudienceModelArn=MODEL,

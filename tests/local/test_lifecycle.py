@@ -21,6 +21,7 @@ from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
 from tests.local.support import (
     JOB_ARN,
+    assert_rolled_back_empty,
     export_properties,
     exports_of,
     write_assembly,
@@ -226,7 +227,7 @@ def test_failed_create_rolls_back_with_a_delete(tmp_path: Path, make_cloud: Clou
     assert delete.event["PhysicalResourceId"] == create.physical_id
     assert delete.status == "SUCCESS"
     assert cloud.endpoint.calls_to("StartAudienceExportJob") == []
-    assert cloud.store.load_stack(STACK) is None
+    assert_rolled_back_empty(cloud, STACK)
 
 
 def test_export_that_ends_create_failed(tmp_path: Path, make_cloud: CloudFactory) -> None:

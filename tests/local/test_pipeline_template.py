@@ -117,6 +117,8 @@ def test_values_the_template_accepts_but_the_service_rejects_start_nothing(
     assert failed.status == "ROLLBACK_COMPLETE"
     assert "AudienceSize.Value" in failed.reason
     assert "100" in failed.reason
+    # As CloudFormation: a stack whose creation rolled back is deleted before a new try.
+    assert cloud.destroy(STACK).status == "DELETE_COMPLETE"
     # A size the job does not offer is refused before anything starts, too.
     offered = deploy(cloud, AudienceSizeValue="30")
     assert offered.status == "ROLLBACK_COMPLETE"

@@ -20,7 +20,7 @@ from cdk_cleanrooms_ml.local.cloudformation.stacks import ResourceState
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
-from tests.local.support import write_assembly
+from tests.local.support import assert_rolled_back_empty, write_assembly
 
 STACK = "Kept"
 
@@ -157,7 +157,7 @@ def test_rollback_of_a_create_keeps_only_retain(
         *[("Delete", logical_id) for logical_id in deleted],
     ]
     assert [lid for lid, _ in skipped(progress)] == ([] if "Made" in deleted else ["Made"])
-    assert cloud.store.load_stack(STACK) is None
+    assert_rolled_back_empty(cloud, STACK)
 
 
 @pytest.mark.slow

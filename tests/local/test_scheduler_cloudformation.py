@@ -177,7 +177,9 @@ def test_a_failed_create_rolls_the_group_back(make_cloud: CloudFactory, tmp_path
     assert result.status == "ROLLBACK_COMPLETE"
     assert result.reason == "the job failed"
     assert group_names(cloud) == ["default"]
-    # Nothing was left behind that the next deployment would collide with.
+    # Nothing was left behind that the next deployment would collide with (once the stack in
+    # ROLLBACK_COMPLETE is deleted, as CloudFormation requires).
+    assert cloud.destroy(STACK).status == "DELETE_COMPLETE"
     again = cloud.deploy(load_stack(app(tmp_path, group=named)))
     assert again.status == "CREATE_COMPLETE", again.reason
     assert again.outputs["Group"] == "provider-polls"

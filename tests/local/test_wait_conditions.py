@@ -20,6 +20,7 @@ from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, Progres
 from cdk_cleanrooms_ml.local.cloudformation.exceptions import TemplateError
 from cdk_cleanrooms_ml.local.harness import LocalCloud
 from tests.local.conftest import CloudFactory
+from tests.local.support import assert_rolled_back_empty
 from tests.local.wait_support import HOUR, STACK, put, signal, wait_template
 
 pytestmark = pytest.mark.slow
@@ -102,7 +103,7 @@ def test_a_failure_signal_fails_the_stack_with_its_reason(
     assert result.status == "ROLLBACK_COMPLETE"
     assert result.reason == expected
     assert ("CREATE_FAILED", expected) in run.lines("Wait")
-    assert run.cloud.store.load_stack(STACK) is None
+    assert_rolled_back_empty(run.cloud, STACK)
 
 
 def test_a_six_hour_timeout_passes_in_virtual_time(

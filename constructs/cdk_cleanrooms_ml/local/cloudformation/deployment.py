@@ -34,8 +34,14 @@ from .wait_conditions import check_wait_conditions
 if TYPE_CHECKING:
     from .driver import LocalCloudFormation
 
-# Stack states CloudFormation only lets you delete (an interrupted run leaves the first or third).
-_DELETE_ONLY: Final = ("ROLLBACK_FAILED", "DELETE_FAILED", "UPDATE_ROLLBACK_FAILED")
+# Stack states CloudFormation only lets you delete (a failed create leaves ROLLBACK_COMPLETE;
+# an interrupted run ROLLBACK_FAILED or UPDATE_ROLLBACK_FAILED).
+_DELETE_ONLY: Final = (
+    "ROLLBACK_COMPLETE",
+    "ROLLBACK_FAILED",
+    "DELETE_FAILED",
+    "UPDATE_ROLLBACK_FAILED",
+)
 
 
 def _previous_parameters(prev: StackState | None, stack: StackTemplate) -> dict[str, str]:

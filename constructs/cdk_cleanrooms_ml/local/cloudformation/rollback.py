@@ -44,12 +44,14 @@ def roll_back(
     if prev is not None:
         prev.status = status
         driver.store.save_stack(prev)
-    elif failed:
-        state.status = status
-        driver.store.save_stack(state)
     else:
-        driver.store.delete_stack(name)
-        driver.functions.forget_stack(name)
+        # As CloudFormation: a stack whose creation rolled back stays, in ROLLBACK_COMPLETE
+        # with nothing left (or ROLLBACK_FAILED with what remains), until it is destroyed.
+        state.status = status
+        if not failed:
+            state.resources, state.outputs, state.imports = {}, {}, []
+            driver.functions.forget_stack(name)
+        driver.store.save_stack(state)
     result.status = status
     result.resources = dict(prev.resources) if prev else {}
     driver.progress.stack(name, status, "", time.monotonic() - started)
