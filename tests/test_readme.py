@@ -13,7 +13,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from cdk_cleanrooms_ml import GENERATION_JOB_RESOURCE_TYPE, RESOURCE_TYPE
+from cdk_cleanrooms_ml import (
+    AUDIENCE_MODEL_RESOURCE_TYPE,
+    GENERATION_JOB_RESOURCE_TYPE,
+    RESOURCE_TYPE,
+)
 from tests.constructs.support import (
     export_resources,
     iam_statements,
@@ -45,6 +49,7 @@ TUNED_PROVIDER = ("Usage", "TunedStack")
 LOOKALIKE = ("Usage", "LookalikeStack")
 LONG_WAIT = ("Usage", "LongLookalikeStack")
 EXISTING_JOB = ("Usage", "ExistingJobStack")
+MODEL_OWNER = ("Usage", "ModelOwnerStack")
 PIPELINE = ("Using it from CloudFormation pipelines", "TeamAStack")
 PIPELINE_TOKEN_EXPORT = "CleanRoomsMlAudienceExportServiceToken"
 
@@ -70,9 +75,36 @@ def usage_template() -> dict[str, Any]:
 def test_every_python_snippet_is_run_by_a_test() -> None:
     run = [
         snippet(*where)
-        for where in (USAGE, TUNED_PROVIDER, LOOKALIKE, LONG_WAIT, EXISTING_JOB, PIPELINE)
+        for where in (
+            USAGE,
+            TUNED_PROVIDER,
+            LOOKALIKE,
+            LONG_WAIT,
+            EXISTING_JOB,
+            MODEL_OWNER,
+            PIPELINE,
+        )
     ]
     assert sorted(python_blocks(README)) == sorted(run)
+
+
+def test_model_owner_snippet_synthesizes_a_model_that_waits_eight_hours() -> None:
+    namespace = run_snippet(*MODEL_OWNER)
+    template = template_of(namespace["ModelOwnerStack"](cdk.App(), "ModelOwner"))
+    [model] = resources_of_type(template, AUDIENCE_MODEL_RESOURCE_TYPE).values()
+    [(dataset_id, dataset)] = resources_of_type(
+        template, "AWS::CleanRoomsML::TrainingDataset"
+    ).items()
+    assert model["Properties"]["TrainingDatasetArn"] == {
+        "Fn::GetAtt": [dataset_id, "TrainingDatasetArn"]
+    }
+    assert len(dataset["Properties"]["TrainingData"][0]["InputConfig"]["Schema"]) == 4
+    assert model["Properties"]["TrainingDataStartTime"] == "2024-01-01T00:00:00Z"
+    assert model["Properties"]["Tags"] == [{"Key": "team", "Value": "growth"}]
+    assert "KmsKeyArn" in model["Properties"]
+    [wait] = resources_of_type(template, "AWS::CloudFormation::WaitCondition").values()
+    assert wait["Properties"]["Timeout"] == str(8 * 3600)
+    assert set(template["Outputs"]) == {"ModelArn"}
 
 
 def test_usage_snippet_synthesizes() -> None:

@@ -19,6 +19,7 @@ _rules.ValidationError.__module__ = __name__
 if TYPE_CHECKING:
     from cdk_cleanrooms_ml._handler.rules import ValidationError
     from cdk_cleanrooms_ml.audience_export import AudienceExport
+    from cdk_cleanrooms_ml.audience_model import AudienceModel
     from cdk_cleanrooms_ml.audience_size import AudienceSize, AudienceSizeType
     from cdk_cleanrooms_ml.generation_job import AudienceGenerationJob
     from cdk_cleanrooms_ml.imported_job import ImportedAudienceGenerationJob
@@ -29,14 +30,26 @@ if TYPE_CHECKING:
     from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider, ProviderGrant
     from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, LogLevel
     from cdk_cleanrooms_ml.provider_stack import CleanRoomsMlProviderStack
-    from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE, RESOURCE_TYPE
+    from cdk_cleanrooms_ml.resource_types import (
+        AUDIENCE_MODEL_RESOURCE_TYPE,
+        GENERATION_JOB_RESOURCE_TYPE,
+        RESOURCE_TYPE,
+    )
     from cdk_cleanrooms_ml.seed_audience import SeedAudience, SeedCompute, WorkerType
+    from cdk_cleanrooms_ml.training_data import Column, ColumnType, TrainingDataSource
+    from cdk_cleanrooms_ml.training_dataset import (
+        ImportedTrainingDataset,
+        ITrainingDataset,
+        TrainingDataset,
+    )
 
 _MODULE_OF: Final = {
+    "AUDIENCE_MODEL_RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
     "GENERATION_JOB_RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
     "RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
     "AudienceGenerationJob": "cdk_cleanrooms_ml.generation_job",
     "AudienceExport": "cdk_cleanrooms_ml.audience_export",
+    "AudienceModel": "cdk_cleanrooms_ml.audience_model",
     "AudienceSize": "cdk_cleanrooms_ml.audience_size",
     "AudienceSizeType": "cdk_cleanrooms_ml.audience_size",
     "CleanRoomsMlProvider": "cdk_cleanrooms_ml.provider",
@@ -51,28 +64,42 @@ _MODULE_OF: Final = {
     "ProviderGrants": "cdk_cleanrooms_ml.provider_grants",
     "SeedAudience": "cdk_cleanrooms_ml.seed_audience",
     "SeedCompute": "cdk_cleanrooms_ml.seed_audience",
+    "Column": "cdk_cleanrooms_ml.training_data",
+    "ColumnType": "cdk_cleanrooms_ml.training_data",
+    "TrainingDataSource": "cdk_cleanrooms_ml.training_data",
+    "ITrainingDataset": "cdk_cleanrooms_ml.training_dataset",
+    "ImportedTrainingDataset": "cdk_cleanrooms_ml.training_dataset",
+    "TrainingDataset": "cdk_cleanrooms_ml.training_dataset",
     "ValidationError": "cdk_cleanrooms_ml._handler.rules",
     "WorkerType": "cdk_cleanrooms_ml.seed_audience",
 }
 __all__ = [
+    "AUDIENCE_MODEL_RESOURCE_TYPE",
     "GENERATION_JOB_RESOURCE_TYPE",
     "RESOURCE_TYPE",
     "AudienceExport",
     "AudienceGenerationJob",
+    "AudienceModel",
     "AudienceSize",
     "AudienceSizeType",
     "CleanRoomsMlProvider",
     "CleanRoomsMlProviderOptions",
     "CleanRoomsMlProviderStack",
+    "Column",
+    "ColumnType",
     "IAudienceGenerationJob",
     "ICleanRoomsMlProvider",
+    "ITrainingDataset",
     "ImportedAudienceGenerationJob",
     "ImportedCleanRoomsMlProvider",
+    "ImportedTrainingDataset",
     "LogLevel",
     "ProviderGrant",
     "ProviderGrants",
     "SeedAudience",
     "SeedCompute",
+    "TrainingDataSource",
+    "TrainingDataset",
     "ValidationError",
     "WorkerType",
 ]

@@ -94,7 +94,7 @@ def check_seed_role_patterns(
     )
 
 
-class _Resources:
+class Resources:
     """One statement's resources, each once; a token is compared by what it resolves to."""
 
     def __init__(self, stack: Stack, statement: iam.PolicyStatement) -> None:
@@ -131,9 +131,9 @@ class GenerationJobsPolicy:
         self._role = role
         self._acknowledge = acknowledge
         self._policy: iam.Policy | None = None
-        self._models: _Resources | None = None
-        self._jobs: _Resources | None = None
-        self._seed_roles: _Resources | None = None
+        self._models: Resources | None = None
+        self._jobs: Resources | None = None
+        self._seed_roles: Resources | None = None
         self._tagging = False
 
     @property
@@ -170,11 +170,11 @@ class GenerationJobsPolicy:
         if self._policy is not None:
             return self._policy
         stack = Stack.of(self._scope)
-        self._models = _Resources(
+        self._models = Resources(
             stack, iam.PolicyStatement(actions=list(GENERATION_JOB_MODEL_ACTIONS))
         )
-        self._jobs = _Resources(stack, iam.PolicyStatement(actions=list(GENERATION_JOB_ACTIONS)))
-        self._seed_roles = _Resources(
+        self._jobs = Resources(stack, iam.PolicyStatement(actions=list(GENERATION_JOB_ACTIONS)))
+        self._seed_roles = Resources(
             stack,
             iam.PolicyStatement(
                 actions=[PASS_ROLE_ACTION],
@@ -199,7 +199,7 @@ class StackJobExportsPolicy:
         self._policy_id = policy_id
         self._role = role
         self._policy: iam.Policy | None = None
-        self._jobs: _Resources | None = None
+        self._jobs: Resources | None = None
 
     def statements(self) -> list[dict[str, Any]]:
         """The policy's statements as JSON (tokens unresolved), for the role's size estimate."""
@@ -208,7 +208,7 @@ class StackJobExportsPolicy:
     def grant(self, job_arn: str) -> tuple[iam.Policy, bool]:
         """The policy, and whether the job was new to it."""
         if self._policy is None:
-            self._jobs = _Resources(
+            self._jobs = Resources(
                 Stack.of(self._scope), iam.PolicyStatement(actions=list(EXPORT_ACTIONS))
             )
             self._policy = iam.Policy(

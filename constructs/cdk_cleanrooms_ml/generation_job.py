@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 import jsii
 from aws_cdk import (
-    CfnResource,
     Duration,
-    IStableAnyProducer,
     ITaggable,
-    Lazy,
     RemovalPolicy,
     Stack,
     TagManager,
@@ -18,21 +15,21 @@ from aws_cdk import (
     Token,
 )
 from aws_cdk.region_info import RegionInfo
-from constructs import Construct, IValidation
+from constructs import Construct
 
-from cdk_cleanrooms_ml._handler import arns, rules
+from cdk_cleanrooms_ml._handler import arns
 from cdk_cleanrooms_ml._handler import tags as tag_rules
 from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
-from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from cdk_cleanrooms_ml.imported_job import ImportedAudienceGenerationJob, JobExports
 from cdk_cleanrooms_ml.long_wait import required_wait
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
 from cdk_cleanrooms_ml.resource_props import (
     CommonProps,
     FinalAttribute,
+    TaggedResource,
     check_provider,
+    check_removal_policy,
     checked_props,
-    defined,
     provider_of,
 )
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE
@@ -53,12 +50,6 @@ _OFFERED_SIZES: Final = FinalAttribute(
     "has metrics",
     "them",
     "the job's final attributes",
-)
-# What CloudFormation can do with the job when the resource leaves the stack.
-_REMOVAL_POLICIES: Final = (
-    RemovalPolicy.DESTROY,
-    RemovalPolicy.RETAIN,
-    RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
 )
 
 
@@ -136,12 +127,7 @@ class AudienceGenerationJob(JobExports, Construct):
         _check_seed_partition(scope, model_arn, seed_audience.role_arn)
         props = CommonProps.check(job_fields.TABLE, name, description, wait_for_completion, timeout)
         check_provider(provider)
-        if removal_policy not in _REMOVAL_POLICIES:
-            raise rules.ValidationError(
-                "removal_policy",
-                f"{removal_policy} is not supported: a generation job has no snapshot; use"
-                " RemovalPolicy.DESTROY (the default) or RemovalPolicy.RETAIN",
-            )
+        check_removal_policy(removal_policy, "a generation job")
         super().__init__(scope, construct_id)
 
         self.configured_audience_model_arn = model_arn
@@ -168,44 +154,26 @@ class AudienceGenerationJob(JobExports, Construct):
         )
 
         # Defaults are left out (the handler applies the same ones), as for exports.
-        common = props.template_values()
-        properties: dict[str, Any] = {
-            common_fields.KEY_SERVICE_TOKEN: self.provider.service_token,
-            job_fields.KEY_MODEL_ARN: model_arn,
-            job_fields.KEY_SEED: seed_audience.to_properties(),
-            **defined(
-                {
-                    job_fields.KEY_INCLUDE_SEED: True if self.include_seed_in_output else None,
-                    job_fields.KEY_COLLABORATION_ID: collaboration_id,
-                    common_fields.KEY_NAME: common[common_fields.KEY_NAME],
-                    common_fields.KEY_DESCRIPTION: common[common_fields.KEY_DESCRIPTION],
-                    # Rendered at synth, after Tags.of() has applied its tags; omitted when none.
-                    tag_rules.KEY_TAGS: Lazy.any(_RenderedTags(self._tags), omit_empty_array=True),
-                    common_fields.KEY_WAIT: common[common_fields.KEY_WAIT],
-                    common_fields.KEY_TIMEOUT: common[common_fields.KEY_TIMEOUT],
-                }
-            ),
-        }
-
-        self.resource = CfnResource(
-            self, "Resource", type=GENERATION_JOB_RESOURCE_TYPE, properties=properties
-        )
-        if removal_policy != RemovalPolicy.DESTROY:
-            # DeletionPolicy and UpdateReplacePolicy: CloudFormation then never asks to delete.
-            self.resource.apply_removal_policy(removal_policy)
-        self.completion_wait = props.bind(
+        declared = TaggedResource.declare(
             self,
-            self.resource,
-            self.provider,
+            GENERATION_JOB_RESOURCE_TYPE,
+            props,
             grant,
-            properties=properties,
-            changed_in_place=(tag_rules.KEY_TAGS,),  # the handler tags the job in place
+            provider=self.provider,
+            own={
+                job_fields.KEY_MODEL_ARN: model_arn,
+                job_fields.KEY_SEED: seed_audience.to_properties(),
+                job_fields.KEY_INCLUDE_SEED: True if self.include_seed_in_output else None,
+                job_fields.KEY_COLLABORATION_ID: collaboration_id,
+            },
+            tags=self._tags,
+            removal_policy=removal_policy,
         )
+        self.resource, self.completion_wait = declared.resource, declared.completion_wait
         role = seed_audience.role_construct
         if role is not None and Stack.of(role) is Stack.of(self):
             # Start checks the seed role's permissions: wait for its policies in this stack.
             self.resource.node.add_dependency(role)
-        self.node.add_validation(_TagsAreValid(self._tags))
 
     @property
     def tags(self) -> TagManager:
@@ -305,35 +273,3 @@ def _check_seed_partition(scope: Construct, model_arn: str, role_arn: str) -> No
         arns.check_role_partition(
             role_arn, RegionInfo.get(region).partition, field, of=f"the stack (region {region})"
         )
-
-
-@jsii.implements(IStableAnyProducer)
-class _RenderedTags:
-    """The ``Tags`` property: ``[{Key, Value}]`` sorted by key, or nothing."""
-
-    def __init__(self, tags: TagManager) -> None:
-        self._tags = tags
-
-    def produce(self) -> Any:
-        return self._tags.render_tags()
-
-
-@jsii.implements(IValidation)
-class _TagsAreValid:
-    """The service's tag rules on concrete tags, at synth (when ``Tags.of()`` has run)."""
-
-    def __init__(self, tags: TagManager) -> None:
-        self._tags = tags
-
-    def validate(self) -> list[str]:
-        # A token's length is known at deploy time only (the handler checks it then).
-        known = {
-            key: value if concrete(value) else ""
-            for key, value in self._tags.tag_values().items()
-            if concrete(key)
-        }
-        try:
-            tag_rules.check_tags(known)
-        except rules.ValidationError as error:
-            return [str(error)]
-        return []

@@ -8,6 +8,7 @@ from typing import Final
 from constructs import Construct, IConstruct
 
 from cdk_cleanrooms_ml._handler.rules import ValidationError
+from cdk_cleanrooms_ml.model_grants import audience_model_actions
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
     ProviderGrant,
@@ -110,6 +111,19 @@ class ImportedCleanRoomsMlProvider(Construct):
                 " deployed it (e.g. a CleanRoomsMlProviderStack), which must allow generation"
                 " jobs of this configured audience model and pass this seed role (e.g. with"
                 " allowed_seed_role_arns)"
+            ),
+        )
+
+    def grant_audience_model(self, training_dataset_arn: str) -> ProviderGrant:
+        """Nothing to change: the remote provider's own stack must allow audience models of
+        this training dataset (``success`` False)."""
+        return ProviderGrant(
+            actions=audience_model_actions(),
+            resource_arns=(training_dataset_arn,),
+            success=False,
+            reason=(
+                f"{self._path} is an imported provider: its role belongs to the stack that"
+                " deployed it, which must allow audience models of this training dataset"
             ),
         )
 

@@ -20,6 +20,7 @@ from cdk_cleanrooms_ml.provider_grants import ProviderGrants
 from cdk_cleanrooms_ml.provider_interface import ProviderGrant
 from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
 from cdk_cleanrooms_ml.resource_types import (
+    AUDIENCE_MODEL_RESOURCE_TYPE,
     GENERATION_JOB_RESOURCE_TYPE,
     function_description,
     role_description,
@@ -31,6 +32,8 @@ FUNCTION_TIMEOUT: Final = Duration.minutes(5)
 # The construct id of a stack's shared provider; it names its resources' logical ids, so it
 # keeps the name deployed stacks have.
 _SINGLETON_ID: Final = "CleanRoomsMlAudienceExportProvider"
+# Resources whose Delete may go on in the background: the provider's drain outlives them.
+_DELETED_IN_BACKGROUND: Final = (GENERATION_JOB_RESOURCE_TYPE, AUDIENCE_MODEL_RESOURCE_TYPE)
 # Scope -> its stack's shared provider: exports mostly share a scope, and each lookup through
 # CDK (Stack.of, try_find_child) is a round trip to its Node.js process.
 _SHARED: weakref.WeakKeyDictionary[IConstruct, CleanRoomsMlProvider] = weakref.WeakKeyDictionary()
@@ -246,17 +249,30 @@ class CleanRoomsMlProvider(Construct):
         """
         return self.grants.audience_generation_jobs_in_account(seed_role_arns)
 
+    def grant_audience_model(self, training_dataset_arn: str) -> ProviderGrant:
+        """Let the handler create, watch, tag and delete audience models trained on one
+        training dataset.
+
+        In the policy resource ``AudienceModelsPolicy`` (created on first use), which a model
+        resource must depend on (the grant's ``depends_on``): CreateAudienceModel on the
+        dataset; Get, Delete and the tag actions on ``audience-model/*`` of the stack's account
+        and region (a model's ARN holds an id the service picks at Create); ListAudienceModels,
+        which has no resource-level permissions, on ``*``. Tokens are welcome.
+        """
+        return self.grants.audience_model(training_dataset_arn)
+
     def job_resources(self) -> job_grants.JobResources:
         """The resources of the export statement: decided once, when first asked at synth."""
         return self.grants.job_resources()
 
     def bind_resource(self, resource: IConstruct) -> None:
         """Make ``resource`` wait for every permission the handler needs before it is invoked;
-        a generation job of this provider's stack is also deleted before the provider's drain
+        a generation job or audience model of this provider's stack is also deleted before the
+        provider's drain
         (:mod:`provider_drain`), so the provider outlives the job's background deletion."""
         if isinstance(resource, CfnResource):
             resource.add_resource_dependency(self._self_invoke_resource)
-            if resource.cfn_resource_type == GENERATION_JOB_RESOURCE_TYPE and (
+            if resource.cfn_resource_type in _DELETED_IN_BACKGROUND and (
                 Stack.of(resource) is Stack.of(self)
             ):
                 self._drain().add(resource)

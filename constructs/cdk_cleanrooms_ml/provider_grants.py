@@ -31,6 +31,11 @@ from cdk_cleanrooms_ml.generation_grants import (
     home_stack,
     policy_scope,
 )
+from cdk_cleanrooms_ml.model_grants import (
+    AUDIENCE_MODELS_POLICY_ID,
+    AudienceModelsPolicy,
+    audience_model_actions,
+)
 from cdk_cleanrooms_ml.provider_export_jobs import ExportJobs
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
@@ -85,6 +90,7 @@ class ProviderGrants:
         # the template only when first granted.
         self._generation_jobs: dict[str, GenerationJobsPolicy] = {}
         self._stack_job_exports: dict[str, StackJobExportsPolicy] = {}
+        self._audience_models: dict[str, AudienceModelsPolicy] = {}
 
     @property
     def role(self) -> iam.Role:
@@ -194,6 +200,20 @@ class ProviderGrants:
                 own.acknowledge(seed_role, provider_nag.SEED_ROLE_PATTERNS)
         return grant
 
+    def audience_model(self, training_dataset_arn: str) -> ProviderGrant:
+        """See :meth:`CleanRoomsMlProvider.grant_audience_model`."""
+        path = (home := home_stack(Stack.of(self._provider), [training_dataset_arn])).node.path
+        if path not in self._audience_models:
+            scope, policy_id = policy_scope(self._provider, home, AUDIENCE_MODELS_POLICY_ID)
+            self._audience_models[path] = AudienceModelsPolicy(
+                scope, policy_id, self.role, self.acknowledge_on
+            )
+        policy = self._audience_models[path].grant([training_dataset_arn])
+        self._export_jobs.invalidate()  # the policy counts towards the role's size limit
+        return ProviderGrant(
+            audience_model_actions(), (training_dataset_arn,), success=True, depends_on=(policy,)
+        )
+
     def job_resources(self) -> job_grants.JobResources:
         """See :meth:`CleanRoomsMlProvider.job_resources`."""
         return self._export_jobs.resources()
@@ -208,6 +228,7 @@ class ProviderGrants:
         # Policy resources attached to the role count towards the same limit.
         documents += [jobs.statements() for jobs in self._generation_jobs.values()]
         documents += [exports.statements() for exports in self._stack_job_exports.values()]
+        documents += [models.statements() for models in self._audience_models.values()]
         return job_grants.fixed_chars(documents, skeleton)
 
     def acknowledge(self, resource: str, reason: str) -> None:

@@ -100,6 +100,11 @@ class ICleanRoomsMlProvider(Protocol):
         TagResource and UntagResource."""
         ...
 
+    def grant_audience_model(self, training_dataset_arn: str) -> ProviderGrant:
+        """Let the provider create, watch, tag and delete audience models trained on one
+        training dataset."""
+        ...
+
     def bind_resource(self, resource: IConstruct) -> None:
         """Make ``resource`` wait for whatever the provider needs before it is invoked."""
         ...

@@ -58,6 +58,14 @@ VPC_INTERFACES: Final = (
     " subnets and security groups chosen at deploy time; scoped to this account and region,"
     " for the four network interface actions only."
 )
+ACCOUNT_AUDIENCE_MODELS: Final = (
+    "An audience model's ARN holds an id the service picks at Create, unknown before: the"
+    " provider may read, tag and delete the audience models of its own account and region only."
+)
+LIST_AUDIENCE_MODELS: Final = (
+    "ListAudienceModels has no resource-level permissions (Service Authorization Reference):"
+    " after a Conflict on Create it is the only way from a model's name to its ARN."
+)
 SCHEDULES: Final = (
     "The provider's next polls are one-time schedules named when each poll runs: create and"
     " delete only, on the schedules of its own schedule group."

@@ -11,15 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from aws_cdk import CfnResource, Duration, Token
+from aws_cdk import CfnResource, Duration, Lazy, RemovalPolicy, TagManager, Token
 from constructs import Construct
 
 from cdk_cleanrooms_ml._handler import rules
+from cdk_cleanrooms_ml._handler import tags as tag_rules
 from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from cdk_cleanrooms_ml._handler.fields.table import Table, check_props
 from cdk_cleanrooms_ml.long_wait import CompletionWait, WaitChoice, decide_wait
 from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider, ProviderGrant
+from cdk_cleanrooms_ml.tagging import RenderedTags, TagsAreValid
 from cdk_cleanrooms_ml.tokens import concrete, is_token
 
 DEFAULT_TIMEOUT_SECONDS: Final = rules.TIMEOUT_MAX_SECONDS
@@ -133,6 +135,77 @@ class CommonProps:
         for dependency in grant.depends_on:
             resource.node.add_dependency(dependency)
         return completion_wait
+
+
+# What CloudFormation can do with a billed resource when it leaves the stack (none has a
+# snapshot).
+REMOVAL_POLICIES: Final = (
+    RemovalPolicy.DESTROY,
+    RemovalPolicy.RETAIN,
+    RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+)
+
+
+def check_removal_policy(removal_policy: RemovalPolicy, what: str) -> None:
+    """DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE (``what``: "a generation job")."""
+    if removal_policy not in REMOVAL_POLICIES:
+        raise rules.ValidationError(
+            "removal_policy",
+            f"{removal_policy} is not supported: {what} has no snapshot; use"
+            " RemovalPolicy.DESTROY (the default) or RemovalPolicy.RETAIN",
+        )
+
+
+@dataclass(frozen=True)
+class TaggedResource:
+    """A billed resource's ``CfnResource`` and the WaitCondition of a wait beyond 1 hour."""
+
+    resource: CfnResource
+    completion_wait: CompletionWait | None
+
+    @staticmethod
+    def declare(
+        scope: Construct,
+        resource_type: str,
+        props: CommonProps,
+        grant: ProviderGrant,
+        *,
+        provider: ICleanRoomsMlProvider,
+        own: Mapping[str, Any],
+        tags: TagManager,
+        removal_policy: RemovalPolicy,
+    ) -> TaggedResource:
+        """The resource ``Resource`` of ``scope``: its ``own`` properties (None left out) among
+        the common ones; its tags (rendered at synth, after ``Tags.of()``; checked then too)
+        change in place, so the WaitCondition does not follow them."""
+        common = props.template_values()
+        properties: dict[str, Any] = {
+            common_fields.KEY_SERVICE_TOKEN: provider.service_token,
+            **defined(
+                {
+                    **own,
+                    common_fields.KEY_NAME: common[common_fields.KEY_NAME],
+                    common_fields.KEY_DESCRIPTION: common[common_fields.KEY_DESCRIPTION],
+                    tag_rules.KEY_TAGS: Lazy.any(RenderedTags(tags), omit_empty_array=True),
+                    common_fields.KEY_WAIT: common[common_fields.KEY_WAIT],
+                    common_fields.KEY_TIMEOUT: common[common_fields.KEY_TIMEOUT],
+                }
+            ),
+        }
+        resource = CfnResource(scope, "Resource", type=resource_type, properties=properties)
+        if removal_policy != RemovalPolicy.DESTROY:
+            # DeletionPolicy and UpdateReplacePolicy: CloudFormation then never asks to delete.
+            resource.apply_removal_policy(removal_policy)
+        completion_wait = props.bind(
+            scope,
+            resource,
+            provider,
+            grant,
+            properties=properties,
+            changed_in_place=(tag_rules.KEY_TAGS,),  # the handler tags in place
+        )
+        scope.node.add_validation(TagsAreValid(tags))
+        return TaggedResource(resource, completion_wait)
 
 
 def provider_of(scope: Construct, provider: ICleanRoomsMlProvider | None) -> ICleanRoomsMlProvider:

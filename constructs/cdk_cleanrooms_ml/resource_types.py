@@ -11,6 +11,7 @@ from typing import Final
 
 from cdk_cleanrooms_ml._handler.fields.audience_export import EXPORT_RESOURCE_TYPE
 from cdk_cleanrooms_ml._handler.fields.audience_generation_job import GENERATION_JOB_RESOURCE_TYPE
+from cdk_cleanrooms_ml._handler.fields.audience_model import AUDIENCE_MODEL_RESOURCE_TYPE
 
 RESOURCE_TYPE: Final = EXPORT_RESOURCE_TYPE
 # Each type users declare -> what it is, in words. (The provider's drain is its own resource,
@@ -18,6 +19,7 @@ RESOURCE_TYPE: Final = EXPORT_RESOURCE_TYPE
 SERVED: Final[dict[str, str]] = {
     EXPORT_RESOURCE_TYPE: "audience exports",
     GENERATION_JOB_RESOURCE_TYPE: "audience generation jobs",
+    AUDIENCE_MODEL_RESOURCE_TYPE: "audience models",
 }
 # Lambda's limit on a function's description.
 FUNCTION_DESCRIPTION_MAX: Final = 256
@@ -35,6 +37,7 @@ def function_description() -> str:
 
 
 __all__ = [
+    "AUDIENCE_MODEL_RESOURCE_TYPE",
     "GENERATION_JOB_RESOURCE_TYPE",
     "RESOURCE_TYPE",
     "SERVED",

@@ -1,4 +1,4 @@
-"""ARN rules: the job, model, role and analysis template ARNs, and partitions.
+"""ARN rules: the job, model, dataset, key, role and analysis template ARNs, and partitions.
 
 The patterns are the service model's (``cleanroomsml/2023-09-06``), matched as Java would.
 """
@@ -26,6 +26,13 @@ _JOB_ARN: Final = re.compile(
 _MODEL_ARN: Final = re.compile(
     r"arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-audience-model/[-a-zA-Z0-9_/.]+"
 )
+_AUDIENCE_MODEL_ARN: Final = re.compile(
+    r"arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:audience-model/[-a-zA-Z0-9_/.]+"
+)
+_TRAINING_DATASET_ARN: Final = re.compile(
+    r"arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:training-dataset/[-a-zA-Z0-9_/.]+"
+)
+_KMS_KEY_ARN: Final = re.compile(f"arn:aws[-a-z]*:kms:[-a-z0-9]+:[0-9]{{12}}:key/{JAVA_DOT}+")
 _ROLE_ARN: Final = re.compile(f"arn:aws[-a-z]*:iam::[0-9]{{12}}:role/{JAVA_DOT}+")
 # The model's \w and \d, ASCII-only as in Java.
 _TEMPLATE_ARN: Final = re.compile(
@@ -58,6 +65,43 @@ def check_configured_audience_model_arn(
         _MODEL_ARN,
         "a configured audience model ARN (arn:<partition>:cleanrooms-ml:<region>:"
         "<12-digit account>:configured-audience-model/<id>)",
+    )
+    return value
+
+
+def _check_ml_arn(value: str, field: str, pattern: re.Pattern[str], what: str, kind: str) -> str:
+    check_length(field, value, MODEL_ARN_MIN, MODEL_ARN_MAX)
+    check_pattern(
+        field,
+        value,
+        pattern,
+        f"{what} (arn:<partition>:cleanrooms-ml:<region>:<12-digit account>:{kind}/<id>)",
+    )
+    return value
+
+
+def check_audience_model_arn(value: str, field: str = "audience_model_arn") -> str:
+    """20-2048 characters, an audience model ARN."""
+    return _check_ml_arn(
+        value, field, _AUDIENCE_MODEL_ARN, "an audience model ARN", "audience-model"
+    )
+
+
+def check_training_dataset_arn(value: str, field: str = "training_dataset_arn") -> str:
+    """20-2048 characters, a training dataset ARN."""
+    return _check_ml_arn(
+        value, field, _TRAINING_DATASET_ARN, "a training dataset ARN", "training-dataset"
+    )
+
+
+def check_kms_key_arn(value: str, field: str = "kms_key") -> str:
+    """20-2048 characters, a KMS key ARN (an alias is not accepted)."""
+    check_length(field, value, MODEL_ARN_MIN, MODEL_ARN_MAX)
+    check_pattern(
+        field,
+        value,
+        _KMS_KEY_ARN,
+        "a KMS key ARN (arn:<partition>:kms:<region>:<12-digit account>:key/<key id>, one line)",
     )
     return value
 

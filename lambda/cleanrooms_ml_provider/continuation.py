@@ -25,6 +25,7 @@ PHASE_GENERATION: Final = "generation"  # waiting for the generation job before 
 PHASE_EXPORT: Final = "export"  # waiting for the export to be ACTIVE
 PHASE_JOB: Final = "job"  # starting a generation job resource's job, or waiting for it
 PHASE_JOB_DELETE: Final = "job-delete"  # waiting for a generation job to be gone
+PHASE_MODEL: Final = "model"  # creating an audience model, or waiting for its training
 PHASE_SIGNAL: Final = "signal"  # answered; polling until the WaitCondition can be signalled
 # The Delete was answered; deleting the job once the service allows it.
 PHASE_BACKGROUND_DELETE: Final = "background-delete"
@@ -35,6 +36,7 @@ PHASES: Final = (
     PHASE_EXPORT,
     PHASE_JOB,
     PHASE_JOB_DELETE,
+    PHASE_MODEL,
     PHASE_SIGNAL,
     PHASE_BACKGROUND_DELETE,
     PHASE_DRAIN,

@@ -78,3 +78,15 @@ def run_chain(
         event = result.next_poll(services.clock)
         remaining_ms = FUNCTION_TIMEOUT_MS
     raise AssertionError(f"no response after {limit} invocations")
+
+
+def succeeded(result: Any) -> dict[str, Any]:
+    assert result.response is not None, "no response"
+    assert result.response["Status"] == "SUCCESS", result.response["Reason"]
+    return dict(result.response)
+
+
+def failed(result: Any) -> dict[str, Any]:
+    assert result.response is not None, "no response"
+    assert result.response["Status"] == "FAILED", result.response
+    return dict(result.response)

@@ -5,54 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 import pytest
 
 from cdk_cleanrooms_ml._handler.fields import common as common_fields
 from tests.handler.generation_support import START_JOB, job_event, job_properties, serve_jobs
 from tests.handler.local_cleanroomsml import serve_cleanroomsml
-from tests.handler.response_url import cloudformation
 from tests.handler.services import Services
-from tests.handler.support import Invocation, cfn_event, handle_url, invoke_handler, properties
+from tests.handler.signal_support import (
+    create_with_signal,
+    run_poller,
+    signalled,
+    signals,
+)
+from tests.handler.support import cfn_event, handle_url, invoke_handler, properties
 
 HOUR = 3600.0
-TWELVE_HOURS = 43_200
-
-
-def signalled(url: str, timeout_s: int = TWELVE_HOURS) -> dict[str, str]:
-    return {common_fields.KEY_SIGNAL_URL: url, common_fields.KEY_SIGNAL_TIMEOUT: str(timeout_s)}
-
-
-def run_poller(services: Services, event: dict[str, Any], limit: int = 200) -> list[Invocation]:
-    """Every invocation of the poller chain that ``event`` (a Create's hand-over) starts."""
-    runs = []
-    for _ in range(limit):
-        services.expect_schedule()  # the slot for a hand-over, if this invocation makes one
-        run = invoke_handler(event, services=services, remaining_ms=900_000)
-        runs.append(run)
-        # A poller never answers CloudFormation again: only the Create's answer is recorded.
-        assert run.responses_sent == 1
-        if "CreateSchedule" not in run.operations:
-            services.discard_pending_schedules()
-            return runs
-        event = run.next_poll(services.clock)
-    raise AssertionError(f"the poller was still running after {limit} invocations")
-
-
-def signals(url: str) -> list[dict[str, Any]]:
-    return [json.loads(body) for body in cloudformation().bodies_for(url)]
-
-
-def create_with_signal(
-    services: Services, props: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The Create's answer and the poller's first event."""
-    services.expect_schedule()
-    first = invoke_handler(job_event("Create", props), services=services)
-    assert first.response is not None
-    assert first.response["Status"] == "SUCCESS", first.response["Reason"]
-    return first.response, first.continuation_event()
 
 
 def test_a_three_hour_job_completes_the_resource_at_once_and_signals_when_active(

@@ -438,9 +438,9 @@ CASES = [
     ),
     Case(
         "tags-too-many",
-        edit(s3_props(), "Tags", [{"Key": f"k{i}", "Value": ""} for i in range(200)]),
+        edit(s3_props(), "Tags", [{"Key": f"k{i}", "Value": ""} for i in range(50)]),
         "Tags",
-        "at most 199",
+        "at most 49",
     ),
     # The resource's own settings
     Case(

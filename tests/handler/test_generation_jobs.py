@@ -8,7 +8,7 @@ from typing import Any
 from cdk_cleanrooms_ml._handler import continuation, rules, schedules, waiting
 from cdk_cleanrooms_ml._handler import tags as tag_rules
 from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
-from tests.handler.chains import Chain, run_chain
+from tests.handler.chains import Chain, failed, run_chain, succeeded
 from tests.handler.generation_support import (
     DELETE_JOB,
     GET_JOB,
@@ -25,18 +25,6 @@ from tests.handler.services import Services
 from tests.handler.support import MODEL_ARN, STACK_ID, STACK_NAME, Invocation, invoke_handler
 
 CONTINUATION = "AudienceExportContinuation"
-
-
-def succeeded(result: Any) -> dict[str, Any]:
-    assert result.response is not None, "no response"
-    assert result.response["Status"] == "SUCCESS", result.response["Reason"]
-    return dict(result.response)
-
-
-def failed(result: Any) -> dict[str, Any]:
-    assert result.response is not None, "no response"
-    assert result.response["Status"] == "FAILED", result.response
-    return dict(result.response)
 
 
 def create(services: Services, props: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -18,8 +18,8 @@ ACCOUNT = "111122223333"
 REGION = "us-east-1"
 # How the harness's messages name every custom resource type the provider serves.
 EVERY_TYPE = (
-    "Custom::CleanRoomsMlAudienceExport, Custom::CleanRoomsMlAudienceGenerationJob or "
-    "Custom::CleanRoomsMlProviderDrain"
+    "Custom::CleanRoomsMlAudienceExport, Custom::CleanRoomsMlAudienceGenerationJob, "
+    "Custom::CleanRoomsMlAudienceModel or Custom::CleanRoomsMlProviderDrain"
 )
 
 

@@ -1,7 +1,8 @@
 """Everything a local deployment needs, started and stopped together.
 
-One loopback HTTP server carries the Clean Rooms ML endpoint, the Lambda Invoke API and the
-EventBridge Scheduler API; an HTTPS loopback server takes the CloudFormation responses; the
+One loopback HTTP server carries the Clean Rooms ML endpoint (where the driver makes training
+datasets too), the Lambda Invoke API and the EventBridge Scheduler API; an HTTPS loopback server
+takes the CloudFormation responses; the
 Lambda runtime runs handlers from the synthesized asset with ``AWS_ENDPOINT_URL_CLEANROOMSML`` /
 ``AWS_ENDPOINT_URL_LAMBDA`` / ``AWS_ENDPOINT_URL_SCHEDULER`` pointing at the first server and
 ``SSL_CERT_FILE`` trusting the second, which also serves the wait condition handles' URLs. Due
@@ -170,11 +171,13 @@ class LocalCloud:
         seed = resolve_seed(self.store, self._seed)
         clock = clock_for(self.store.clock_file, fast=self._fast_clock)
         self._clock = clock
+        defaults = self._options or DriverOptions()
         endpoint = CleanRoomsMlEndpoint(
             seed=seed,
             durations=self._durations,
             state_file=self.store.endpoint_file,
             clock=clock.now,
+            region=defaults.default_region,
         )
         # Kept, so the next run without --seed serves the same generation jobs.
         self.store.save_seed(seed)
@@ -189,7 +192,6 @@ class LocalCloud:
         )
         emulator = LambdaEmulator(runtime)
         self._emulator = emulator
-        defaults = self._options or DriverOptions()
         scheduler = SchedulerBackend(
             state_file=self.store.scheduler_file,
             clock=clock.now,
@@ -229,6 +231,7 @@ class LocalCloud:
             clock=clock,
             wait_handles=wait_handles,
             scheduler=scheduler,
+            cleanroomsml_url=server.url,
         )
         # Last: the driver has registered the functions earlier runs deployed, which a schedule
         # kept from one of those runs may invoke.

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .. import continuation, rules, schedules, waiting
+from .. import clients, continuation, rules, schedules, waiting
 from ..clock import Clock
 from ..fields import common as common_fields
 from ..outcomes import Continue, Done, Outcome, continue_after
@@ -47,6 +47,19 @@ class Deleter:
     # Ask for the deletion (asynchronous); ConflictError while it is still being created.
     request: Callable[[str, waiting.Budget], None]
     what: str  # "audience generation job"
+
+
+def discard(label: str, request: Callable[[], None]) -> str:
+    """Ask for the deletion of ``label`` (a resource a failed Update created, which nothing
+    else would delete); what became of it, for the failure's reason."""
+    try:
+        request()
+    except NotFoundError:
+        return f"{label} is gone"
+    except (ServiceError, clients.Unavailable) as error:
+        logger.warning("could not delete %s: %s", label, error)
+        return f"{label} could not be deleted yet: delete it"
+    return f"{label} is being deleted"
 
 
 def forget_pending_polls(

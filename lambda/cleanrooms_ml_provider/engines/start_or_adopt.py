@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
 from .. import clients, continuation, waiting
+from ..clock import Clock
 from ..outcomes import Outcome, continue_after
 from ..service_errors import ConflictError, JobFailed, RequestError, ServiceError, SlotQuotaError
 from ..statuses import CREATE_PENDING
@@ -148,3 +149,13 @@ def run(
         if event.get("RequestType") == "Create":
             raise JobFailed(error, progress.arn) from error
         raise RequestError(f"{error}; {discard(progress.arn, budget)}") from error
+
+
+def begin(
+    event: Mapping[str, Any], *, clock: Clock, timeout_s: int, remaining_s: float
+) -> tuple[continuation.State | None, waiting.Budget]:
+    """The request's continuation (None for a fresh request) and this invocation's budget."""
+    try:
+        return continuation.begin(event, clock=clock, timeout_s=timeout_s, remaining_s=remaining_s)
+    except ValueError as error:
+        raise RequestError(f"invalid continuation: {error}") from error

@@ -99,6 +99,10 @@ class GenerationJobProperties:
             request["tags"] = dict(self.tags)
         return request
 
+    def create_request(self, name: str) -> dict[str, object]:
+        """The request that creates the job: Start's."""
+        return self.start_request(name)
+
     def job_name(self, seed: str) -> str:
         """The given name, or one derived from ``seed`` (stack name and logical id) and every
         setting that cannot change in place, so changing one names (and starts) a new job."""

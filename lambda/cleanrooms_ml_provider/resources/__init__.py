@@ -11,13 +11,15 @@ from typing import Any, Final
 
 from ..fields import audience_export as export_fields
 from ..fields import audience_generation_job as job_fields
+from ..fields import audience_model as model_fields
 from ..fields import provider_drain as drain_fields
-from . import audience_export, audience_generation_job, provider_drain
+from . import audience_export, audience_generation_job, audience_model, provider_drain
 from .base import ResourceHandler
 
 HANDLERS: Final[Mapping[str, ResourceHandler]] = {
     export_fields.EXPORT_RESOURCE_TYPE: audience_export,
     job_fields.GENERATION_JOB_RESOURCE_TYPE: audience_generation_job,
+    model_fields.AUDIENCE_MODEL_RESOURCE_TYPE: audience_model,
     drain_fields.DRAIN_RESOURCE_TYPE: provider_drain,
 }
 

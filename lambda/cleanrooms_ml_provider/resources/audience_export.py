@@ -21,7 +21,7 @@ from .. import clients, completion, continuation, rules, waiting
 from .. import names as naming
 from ..clock import Clock
 from ..engines import deletion
-from ..engines.start_or_adopt import start_or_adopt
+from ..engines.start_or_adopt import begin, start_or_adopt
 from ..engines.wait_for_status import wait_for_status
 from ..fields import audience_export as export_fields
 from ..outcomes import Done, Outcome, continue_after
@@ -32,7 +32,6 @@ from . import audience_export_calls as exports
 from .audience_export_calls import ExportJob, Target
 from .base import (
     Completion,
-    begin,
     check_signal,
     hand_over_follow_up,
     leaves_nothing,

@@ -1,6 +1,5 @@
 """Audience generation jobs as Clean Rooms ML shows them: the calls (errors turned into
-actionable reasons), the job a request asks for, what a job's settings differ in, the poller's
-check, and the calls that delete one."""
+actionable reasons), the job a request asks for, and what a job's settings differ in."""
 
 from __future__ import annotations
 
@@ -11,16 +10,14 @@ from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
-from .. import arns, clients, completion, rules, waiting
-from .. import tags as tag_rules
+from .. import arns, clients, rules
 from ..clock import Clock
-from ..engines import deletion
+from ..engines.kind import OwnedTarget
 from ..engines.ownership import covers, template_key
 from ..fields import audience_generation_job as job_fields
 from ..fields import common as common_fields
-from ..service_errors import NotFoundError, RequestError, ServiceError, Words, mapped_errors
+from ..service_errors import Words, mapped_errors
 from ..statuses import Size, status_details
-from ..statuses import describe_status as describe
 
 START_JOB: Final = "StartAudienceGenerationJob"
 GET_JOB: Final = "GetAudienceGenerationJob"
@@ -206,23 +203,8 @@ def differences(job: Job, wanted: Mapping[str, Any]) -> list[str]:
     return found
 
 
-@dataclass(frozen=True)
-class JobTarget:
+class JobTarget(OwnedTarget[job_fields.GenerationJobProperties]):
     """The job a request asks for."""
-
-    props: job_fields.GenerationJobProperties
-    name: str
-    owner: str  # the value of the ownership tag: which stack resource started the job
-
-    @property
-    def request(self) -> dict[str, Any]:
-        request = self.props.start_request(self.name)
-        request["tags"] = {**self.tags, tag_rules.OWNER_TAG_KEY: self.owner}
-        return request
-
-    @property
-    def tags(self) -> dict[str, str]:
-        return dict(self.props.tags)
 
     def pending_data(self, arn: str, status: str) -> dict[str, str]:
         return {
@@ -242,48 +224,3 @@ def is_job_arn(value: object) -> bool:
     except rules.RuleError:
         return False
     return True
-
-
-def check(name: str, arn: str) -> completion.Check:
-    """The poller's look at the job (by its ARN)."""
-    return completion.status_check(
-        "audience generation job",
-        name,
-        arn,
-        lambda budget: get_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1),
-    )
-
-
-def discard(arn: str, budget: waiting.Budget) -> str:
-    """Delete the job a failed Update started; what became of it."""
-    try:
-        delete_job(arn, clock=budget.clock, until=budget.clock.now() + budget.call_s, attempts=2)
-    except NotFoundError:
-        return f"new job {arn} is gone"
-    except (ServiceError, clients.Unavailable) as error:
-        logger.warning("could not delete the new job %s: %s", arn, error)
-        return f"new job {arn} could not be deleted yet: delete it"
-    return f"new job {arn} is being deleted"
-
-
-def _deletion_status(arn: str, budget: waiting.Budget) -> tuple[str, str]:
-    job = get_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
-    return job.status, describe(job.status, job.status_code, job.status_message)
-
-
-def _request_deletion(arn: str, budget: waiting.Budget) -> None:
-    delete_job(arn, clock=budget.clock, until=budget.call_until(), attempts=1)
-
-
-DELETER: Final = deletion.Deleter(
-    is_id=is_job_arn,
-    status=_deletion_status,
-    request=_request_deletion,
-    what="audience generation job",
-)
-
-
-def failed(name: str, job: Job) -> RequestError:
-    """The request's failure: the job failed."""
-    status = describe(job.status, job.status_code, job.status_message)
-    return RequestError(f"audience generation job {name} failed: {status}")

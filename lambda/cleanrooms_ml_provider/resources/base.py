@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .. import completion, continuation, rules, waiting
+from .. import completion, continuation, rules
 from ..clock import Clock
+from ..engines import deletion
 from ..fields import common as common_fields
 from ..outcomes import Continue, Outcome
-from ..service_errors import RequestError
 from ..signal_url import signal_url_problem
 
 logger = logging.getLogger(__name__)
@@ -90,16 +90,6 @@ def check_signal(signal: common_fields.CompletionSignal | None, stack_id: str) -
             raise rules.RuleError(common_fields.KEY_SIGNAL_URL, problem)
 
 
-def begin(
-    event: Mapping[str, Any], *, clock: Clock, timeout_s: int, remaining_s: float
-) -> tuple[continuation.State | None, waiting.Budget]:
-    """The request's continuation (None for a fresh request) and this invocation's budget."""
-    try:
-        return continuation.begin(event, clock=clock, timeout_s=timeout_s, remaining_s=remaining_s)
-    except ValueError as error:
-        raise RequestError(f"invalid continuation: {error}") from error
-
-
 def signal_poll(
     completion_check: Callable[[Mapping[str, Any]], Completion],
     event: Mapping[str, Any],
@@ -153,3 +143,36 @@ def hand_over_follow_up(
 ) -> None:
     """Schedule the follow-up's first poll."""
     continuation.hand_over(event, function_arn, follow_up.state, clock=clock, until=follow_up.until)
+
+
+def deleting_polls(
+    deleter: deletion.Deleter, completion_check: Callable[[Mapping[str, Any]], Completion]
+) -> Callable[..., None]:
+    """The ``poll`` of a resource that may be deleted in the background (while it is still
+    being created): its background deletion's polls, and its WaitCondition poller's."""
+
+    def poll(
+        event: Mapping[str, Any], *, clock: Clock, remaining_s: float, function_arn: str
+    ) -> None:
+        if completion.phase_of(event) == continuation.PHASE_BACKGROUND_DELETE:
+            deletion.delete_in_background(
+                deleter, event, clock=clock, remaining_s=remaining_s, function_arn=function_arn
+            )
+            return
+        signal_poll(
+            completion_check, event, clock, remaining_s=remaining_s, function_arn=function_arn
+        )
+
+    return poll
+
+
+def deletion_or_signal_follow_up(
+    event: Mapping[str, Any], function_arn: str, follow_up: Continue, *, clock: Clock
+) -> None:
+    """The first poll of a background deletion (marked first) or of the WaitCondition."""
+    if follow_up.state.phase == continuation.PHASE_BACKGROUND_DELETE:
+        deletion.start_background(
+            event, function_arn, follow_up.state, clock=clock, until=follow_up.until
+        )
+        return
+    hand_over_follow_up(event, function_arn, follow_up, clock=clock)

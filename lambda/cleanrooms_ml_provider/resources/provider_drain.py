@@ -1,10 +1,11 @@
 """``Custom::CleanRoomsMlProviderDrain``: a stack's provider outlives its background deletions.
 
-A generation job that is still being created when its stack is deleted (or rolled back) cannot
-be deleted yet: its Delete is answered and the provider goes on deleting it in the background
-(:mod:`engines.deletion`). When the provider is in that same stack, CloudFormation would delete the
-provider right after the job resource, and the job would be left. So the provider's construct
-adds this resource, on which the stack's generation jobs depend: CloudFormation deletes it after
+A generation job (or an audience model) that is still being created when its stack is deleted
+(or rolled back) cannot be deleted yet: its Delete is answered and the provider goes on deleting
+it in the background (:mod:`engines.deletion`). When the provider is in that same stack,
+CloudFormation would delete the provider right after the job resource, and the job would be
+left. So the provider's construct adds this resource, on which the stack's jobs and models
+depend: CloudFormation deletes it after
 the jobs and before the provider, and its Delete waits (in scheduled polls, within its
 ServiceTimeout) until no background deletion of the jobs it names is marked as going on (each
 keeps a marker schedule from before its Delete is answered until it ends).
@@ -21,10 +22,11 @@ from typing import Any, Final
 
 from .. import completion, continuation, rules, schedules, waiting
 from ..clock import Clock
+from ..engines.start_or_adopt import begin
 from ..fields import common as common_fields
 from ..fields import provider_drain as drain_fields
 from ..outcomes import Done, Outcome, continue_after
-from .base import Completion, begin, hand_over_follow_up, leaves_nothing, signal_polls
+from .base import Completion, hand_over_follow_up, leaves_nothing, signal_polls
 
 RESOURCE_TYPE: Final = drain_fields.DRAIN_RESOURCE_TYPE
 KEY_JOBS: Final = drain_fields.KEY_BACKGROUND_DELETIONS

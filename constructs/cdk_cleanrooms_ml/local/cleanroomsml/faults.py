@@ -1,19 +1,27 @@
-"""Misbehaviour to inject into the endpoint: throttling, rate limits, 500s, lost Start answers,
-failing exports, generation jobs still running or failing to be created or deleted, quota
-hits. Each fault applies to the next matching calls only. :func:`apply_admin_fault` reads one
-from the admin API's JSON.
+"""Misbehaviour to inject into the endpoint: throttling, rate limits, 500s, lost answers,
+failing exports, generation jobs still running or failing to be created or deleted, audience
+models failing to be created or deleted, quota hits. Each fault applies to the next matching
+calls only; :mod:`.admin_faults` reads one from the admin API's JSON.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Final
 
 from .exceptions import ServiceError
 from .models import CleanRoomsMlBackend
 from .models.audience_export_jobs import in_flight_quota_error, per_job_quota_error
 from .models.audience_generation_jobs import generation_quota_error
 from .operations import OPERATIONS, START, START_GENERATION_JOB
+
+EXPORT_FAILURE_MESSAGE: Final = "The export job failed (injected)"
+GENERATION_FAILURE_MESSAGE: Final = "The audience generation job failed (injected)"
+GENERATION_DELETE_FAILURE_MESSAGE: Final = (
+    "The audience generation job could not be deleted (injected)"
+)
+MODEL_FAILURE_MESSAGE: Final = "The audience model failed to train (injected)"
+MODEL_DELETE_FAILURE_MESSAGE: Final = "The audience model could not be deleted (injected)"
 
 
 def _check_operation(operation: str | None) -> None:
@@ -49,7 +57,8 @@ class _TokenBucket:
 
 
 @dataclass
-class _ExportFailure:
+class _Failure:
+    # The name or ARN of the resource it applies to; None: the next one.
     name: str | None
     status_code: str
     message: str
@@ -57,12 +66,12 @@ class _ExportFailure:
 
 @dataclass
 class _Failures:
-    """Failures waiting for the next job (of a name or ARN, or any) they apply to."""
+    """Failures waiting for the next resource (of a name or ARN, or any) they apply to."""
 
-    waiting: list[_ExportFailure] = field(default_factory=list)
+    waiting: list[_Failure] = field(default_factory=list)
 
     def add(self, key: str | None, status_code: str, message: str) -> None:
-        self.waiting.append(_ExportFailure(key, status_code, message))
+        self.waiting.append(_Failure(key, status_code, message))
 
     def take(self, key: str) -> dict[str, str] | None:
         for failure in self.waiting:
@@ -78,14 +87,15 @@ class Faults:
     def __init__(self, backend: CleanRoomsMlBackend) -> None:
         self._backend = backend
         self._errors: list[_Fault] = []
-        self._export_failures: list[_ExportFailure] = []
+        self._export_failures = _Failures()
         self._create_failures = _Failures()
         self._delete_failures = _Failures()
+        self._model_failures = _Failures()
+        self._model_delete_failures = _Failures()
         # Per operation: a token bucket (ThrottlingException when empty).
         self._rate_limits: dict[str, _TokenBucket] = {}
-        # Starts that commit and then answer 500, as if the answer were lost on the way.
-        self._lost_answers = 0
-        self._lost_generation_answers = 0
+        # Per operation: calls that commit and then answer 500, as if the answer were lost.
+        self._lost_answers: dict[str, int] = {}
 
     def error(
         self,
@@ -141,26 +151,27 @@ class Faults:
                 size = burst if burst is not None else per_second
                 self._rate_limits[op] = _TokenBucket(per_second, size, size, self._backend.clock())
 
-    def lose_answers(self, count: int = 1) -> None:
-        """The next ``count`` Starts are committed, then answered with a 500."""
+    def lose_answers(self, count: int = 1, *, operation: str = START) -> None:
+        """The next ``count`` calls of ``operation`` (export Starts unless told) are committed,
+        then answered with a 500."""
+        _check_operation(operation)
         with self._backend.lock:
-            self._lost_answers += count
+            self._lost_answers[operation] = self._lost_answers.get(operation, 0) + count
 
     def lose_generation_answers(self, count: int = 1) -> None:
         """The next ``count`` generation-job Starts are committed, then answered with a 500."""
-        with self._backend.lock:
-            self._lost_generation_answers += count
+        self.lose_answers(count, operation=START_GENERATION_JOB)
 
     def fail_export(
         self,
         *,
         name: str | None = None,
         status_code: str = "INTERNAL_ERROR",
-        message: str = "The export job failed (injected)",
+        message: str = EXPORT_FAILURE_MESSAGE,
     ) -> None:
         """The next export started (with ``name``, or any) ends CREATE_FAILED."""
         with self._backend.lock:
-            self._export_failures.append(_ExportFailure(name, status_code, message))
+            self._export_failures.add(name, status_code, message)
 
     def generation_quota_hit(self, count: int = 1) -> None:
         """The next generation-job Starts fail on the account's quota of in-flight jobs."""
@@ -171,7 +182,7 @@ class Faults:
         *,
         name: str | None = None,
         status_code: str = "INTERNAL_ERROR",
-        message: str = "The audience generation job failed (injected)",
+        message: str = GENERATION_FAILURE_MESSAGE,
     ) -> None:
         """The next generation job started (with ``name``, or any) ends CREATE_FAILED."""
         with self._backend.lock:
@@ -182,7 +193,7 @@ class Faults:
         *,
         job_arn: str | None = None,
         status_code: str = "INTERNAL_ERROR",
-        message: str = "The audience generation job could not be deleted (injected)",
+        message: str = GENERATION_DELETE_FAILURE_MESSAGE,
     ) -> None:
         """The next generation job deleted (``job_arn``, or any) ends DELETE_FAILED."""
         with self._backend.lock:
@@ -194,15 +205,41 @@ class Faults:
         """The generation job reports ``status`` for ``seconds`` more, then ACTIVE."""
         self._backend.set_generation_job_in_progress(job_arn, seconds=seconds, status=status)
 
+    def fail_audience_model(
+        self,
+        *,
+        name: str | None = None,
+        status_code: str = "INTERNAL_ERROR",
+        message: str = MODEL_FAILURE_MESSAGE,
+    ) -> None:
+        """The next audience model created (with ``name``, or any) ends CREATE_FAILED."""
+        with self._backend.lock:
+            self._model_failures.add(name, status_code, message)
+
+    def fail_audience_model_delete(
+        self,
+        *,
+        model_arn: str | None = None,
+        status_code: str = "INTERNAL_ERROR",
+        message: str = MODEL_DELETE_FAILURE_MESSAGE,
+    ) -> None:
+        """The next audience model deleted (``model_arn``, or any) ends DELETE_FAILED."""
+        with self._backend.lock:
+            self._model_delete_failures.add(model_arn, status_code, message)
+
     def clear(self) -> None:
         with self._backend.lock:
             self._errors.clear()
-            self._export_failures.clear()
-            self._create_failures.waiting.clear()
-            self._delete_failures.waiting.clear()
+            for failures in (
+                self._export_failures,
+                self._create_failures,
+                self._delete_failures,
+                self._model_failures,
+                self._model_delete_failures,
+            ):
+                failures.waiting.clear()
             self._rate_limits.clear()
-            self._lost_answers = 0
-            self._lost_generation_answers = 0
+            self._lost_answers.clear()
 
     def throttled(self, op: str) -> ServiceError | None:
         bucket = self._rate_limits.get(op)
@@ -210,16 +247,10 @@ class Faults:
             return None
         return ServiceError("ThrottlingException", "Rate exceeded")
 
-    def take_lost_answer(self) -> bool:
-        if self._lost_answers <= 0:
+    def take_lost_answer(self, op: str) -> bool:
+        if self._lost_answers.get(op, 0) <= 0:
             return False
-        self._lost_answers -= 1
-        return True
-
-    def take_lost_generation_answer(self) -> bool:
-        if self._lost_generation_answers <= 0:
-            return False
-        self._lost_generation_answers -= 1
+        self._lost_answers[op] -= 1
         return True
 
     def take_error(self, op: str) -> ServiceError | None:
@@ -232,11 +263,7 @@ class Faults:
         return None
 
     def take_export_failure(self, name: str) -> dict[str, str] | None:
-        for failure in self._export_failures:
-            if failure.name in (None, name):
-                self._export_failures.remove(failure)
-                return {"statusCode": failure.status_code, "message": failure.message}
-        return None
+        return self._export_failures.take(name)
 
     def take_generation_failure(self, name: str) -> dict[str, str] | None:
         return self._create_failures.take(name)
@@ -244,56 +271,8 @@ class Faults:
     def take_generation_delete_failure(self, job_arn: str) -> dict[str, str] | None:
         return self._delete_failures.take(job_arn)
 
+    def take_model_failure(self, name: str) -> dict[str, str] | None:
+        return self._model_failures.take(name)
 
-def apply_admin_fault(faults: Faults, body: dict[str, Any]) -> None:
-    """A fault posted to the admin API (``POST /_local/faults``) as JSON."""
-    kind = body["kind"]
-    count = int(body.get("count", 1))
-    op = body.get("operation")
-    if kind == "throttle":
-        faults.throttle(count, operation=op)
-    elif kind == "server-error":
-        faults.server_error(count, operation=op)
-    elif kind == "quota":
-        faults.quota_hit(count)
-    elif kind == "in-flight-quota":
-        faults.in_flight_quota_hit(count)
-    elif kind == "rate-limit":
-        burst = body.get("burst")
-        faults.rate_limit(
-            float(body["perSecond"]),
-            operation=op,
-            burst=None if burst is None else float(burst),
-        )
-    elif kind == "lose-answer":
-        faults.lose_answers(count)
-    elif kind == "error":
-        faults.error(str(body["code"]), count=count, operation=op, message=body.get("message"))
-    elif kind == "fail-export":
-        faults.fail_export(
-            name=body.get("name"),
-            status_code=str(body.get("statusCode", "INTERNAL_ERROR")),
-            message=str(body.get("message", "The export job failed (injected)")),
-        )
-    elif kind == "generation-quota":
-        faults.generation_quota_hit(count)
-    elif kind == "fail-generation-job":
-        faults.fail_generation_job(
-            name=body.get("name"),
-            status_code=str(body.get("statusCode", "INTERNAL_ERROR")),
-            message=str(body.get("message", "The audience generation job failed (injected)")),
-        )
-    elif kind == "fail-generation-job-delete":
-        faults.fail_generation_job_delete(
-            job_arn=body.get("audienceGenerationJobArn"),
-            status_code=str(body.get("statusCode", "INTERNAL_ERROR")),
-            message=str(
-                body.get("message", "The audience generation job could not be deleted (injected)")
-            ),
-        )
-    elif kind == "generation-in-progress":
-        faults.generation_job_in_progress(
-            str(body["audienceGenerationJobArn"]), seconds=float(body["seconds"])
-        )
-    else:
-        raise ValueError(f"unknown kind {kind!r}")
+    def take_model_delete_failure(self, model_arn: str) -> dict[str, str] | None:
+        return self._model_delete_failures.take(model_arn)

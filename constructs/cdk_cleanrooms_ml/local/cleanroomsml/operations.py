@@ -18,6 +18,15 @@ DELETE_GENERATION_JOB: Final = "DeleteAudienceGenerationJob"
 TAG: Final = "TagResource"
 UNTAG: Final = "UntagResource"
 LIST_TAGS: Final = "ListTagsForResource"
+# The model owner's resources.
+CREATE_TRAINING_DATASET: Final = "CreateTrainingDataset"
+GET_TRAINING_DATASET: Final = "GetTrainingDataset"
+LIST_TRAINING_DATASETS: Final = "ListTrainingDatasets"
+DELETE_TRAINING_DATASET: Final = "DeleteTrainingDataset"
+CREATE_AUDIENCE_MODEL: Final = "CreateAudienceModel"
+GET_AUDIENCE_MODEL: Final = "GetAudienceModel"
+LIST_AUDIENCE_MODELS: Final = "ListAudienceModels"
+DELETE_AUDIENCE_MODEL: Final = "DeleteAudienceModel"
 OPERATIONS: Final = (
     START,
     LIST,
@@ -28,6 +37,14 @@ OPERATIONS: Final = (
     TAG,
     UNTAG,
     LIST_TAGS,
+    CREATE_TRAINING_DATASET,
+    GET_TRAINING_DATASET,
+    LIST_TRAINING_DATASETS,
+    DELETE_TRAINING_DATASET,
+    CREATE_AUDIENCE_MODEL,
+    GET_AUDIENCE_MODEL,
+    LIST_AUDIENCE_MODELS,
+    DELETE_AUDIENCE_MODEL,
 )
 
 _WORD_START: Final = re.compile(r"(?<!^)(?=[A-Z])")

@@ -11,7 +11,12 @@ from urllib.parse import unquote
 from ..server import Request
 from . import operations as op
 from .exceptions import ServiceError
-from .urls import GENERATION_JOB_PREFIX, TAGS_PREFIX
+from .urls import (
+    AUDIENCE_MODEL_PREFIX,
+    GENERATION_JOB_PREFIX,
+    TAGS_PREFIX,
+    TRAINING_DATASET_PREFIX,
+)
 
 
 def _parse_body(request: Request) -> dict[str, object]:
@@ -38,8 +43,18 @@ def _parse_query(request: Request) -> dict[str, object]:
     return params
 
 
-def _job_arn(request: Request) -> dict[str, object]:
-    return {"audienceGenerationJobArn": unquote(request.path[len(GENERATION_JOB_PREFIX) :])}
+def _arn_in_path(prefix: str, member: str) -> Callable[[Request], dict[str, object]]:
+    """The parser of an operation whose one parameter is the ARN the path ends in."""
+
+    def parse(request: Request) -> dict[str, object]:
+        return {member: unquote(request.path[len(prefix) :])}
+
+    return parse
+
+
+_job_arn = _arn_in_path(GENERATION_JOB_PREFIX, "audienceGenerationJobArn")
+_dataset_arn = _arn_in_path(TRAINING_DATASET_PREFIX, "trainingDatasetArn")
+_model_arn = _arn_in_path(AUDIENCE_MODEL_PREFIX, "audienceModelArn")
 
 
 def _resource_arn(request: Request) -> dict[str, object]:
@@ -64,4 +79,12 @@ PARSERS: Final[Mapping[str, Callable[[Request], dict[str, object]]]] = {
     op.TAG: _parse_tag,
     op.UNTAG: _parse_untag,
     op.LIST_TAGS: _resource_arn,
+    op.CREATE_TRAINING_DATASET: _parse_body,
+    op.GET_TRAINING_DATASET: _dataset_arn,
+    op.LIST_TRAINING_DATASETS: _parse_query,
+    op.DELETE_TRAINING_DATASET: _dataset_arn,
+    op.CREATE_AUDIENCE_MODEL: _parse_body,
+    op.GET_AUDIENCE_MODEL: _model_arn,
+    op.LIST_AUDIENCE_MODELS: _parse_query,
+    op.DELETE_AUDIENCE_MODEL: _model_arn,
 }

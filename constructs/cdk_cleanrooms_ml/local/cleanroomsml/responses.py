@@ -19,10 +19,19 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..server import LoopbackServer, Request, Response
+from .admin_faults import apply_admin_fault
 from .exceptions import ServiceError
-from .faults import Faults, apply_admin_fault
-from .models import CleanRoomsMlBackend, ExportDurations, ExportRequest, GenerationJobDurations
-from .operations import START, START_GENERATION_JOB, method_name
+from .faults import Faults
+from .models import (
+    AudienceModelDurations,
+    CleanRoomsMlBackend,
+    ExportDurations,
+    ExportRequest,
+    GenerationJobDurations,
+)
+from .operations import method_name
+from .owner_responses import ModelOwnerResponses
+from .owner_seed import parse_owner_seed
 from .pagination import page
 from .parsing import PARSERS
 from .seed import default_seed, load_seed_file, parse_generation_settings, parse_seed
@@ -44,11 +53,11 @@ class Call:
     at: float
 
 
-class CleanRoomsMlEndpoint:
+class CleanRoomsMlEndpoint(ModelOwnerResponses):
     """The service on the wire; mount it on a :class:`LoopbackServer`.
 
-    ``backend`` holds the jobs (:mod:`.models`), ``faults`` what to get wrong on purpose,
-    ``calls`` every request answered.
+    ``backend`` holds the resources (:mod:`.models`), ``faults`` what to get wrong on purpose,
+    ``calls`` every request answered. Training datasets are made in ``region``.
     """
 
     def __init__(
@@ -61,12 +70,15 @@ class CleanRoomsMlEndpoint:
         account_id: str = "111122223333",
         page_size: int = DEFAULT_PAGE_SIZE,
         generation_durations: GenerationJobDurations | None = None,
+        audience_model_durations: AudienceModelDurations | None = None,
+        region: str = "us-east-1",
     ) -> None:
         seed_data = load_seed_file(seed) if isinstance(seed, Path) else seed
         if seed_data is None:
             seed_data = default_seed()
         jobs, seed_durations, prefix = parse_seed(seed_data, now=clock())
         models, seed_generation_durations = parse_generation_settings(seed_data)
+        owner = parse_owner_seed(seed_data, now=clock())
         self.backend = CleanRoomsMlBackend(
             generation_jobs=jobs,
             durations=durations or seed_durations,
@@ -76,6 +88,10 @@ class CleanRoomsMlEndpoint:
             account_id=account_id,
             configured_audience_models=models,
             generation_durations=generation_durations or seed_generation_durations,
+            training_datasets=owner.training_datasets,
+            audience_models=owner.audience_models,
+            audience_model_durations=audience_model_durations or owner.durations,
+            region=region,
         )
         self.page_size = page_size
         self.faults = Faults(self.backend)
@@ -102,6 +118,8 @@ class CleanRoomsMlEndpoint:
                     for arn, job in backend.generation_jobs.items()
                 ],
                 "exportJobs": backend.list_audience_export_jobs(),
+                "trainingDatasets": backend.list_training_datasets(),
+                "audienceModels": backend.list_audience_models(),
                 "calls": [asdict(call) for call in self.calls],
                 "modelViolations": list(self.model_violations),
             }
@@ -138,10 +156,7 @@ class CleanRoomsMlEndpoint:
                     self, method_name(op)
                 )
                 result = answer(params)
-                lost = (op == START and self.faults.take_lost_answer()) or (
-                    op == START_GENERATION_JOB and self.faults.take_lost_generation_answer()
-                )
-                if lost:
+                if self.faults.take_lost_answer(op):
                     # Committed above; the caller only sees a server error.
                     raise ServiceError("InternalServiceException", "An internal error occurred")
         except ServiceError as error:

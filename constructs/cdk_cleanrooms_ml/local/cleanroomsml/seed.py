@@ -1,10 +1,11 @@
 """The seed: which audience generation jobs the endpoint serves, read and checked.
 
 A JSON object with ``audienceGenerationJobs`` (ARN, offered sizes, status, ...), optional
-``exportDurations`` and ``outputLocationPrefix``, and for jobs started through the API
-optional ``configuredAudienceModels`` (ARN, offered sizes) and ``generationJobDurations``;
-every value is checked against the service's model, and unknown keys are errors. The library
-ships the example app's job as the default.
+``exportDurations`` and ``outputLocationPrefix``, for jobs started through the API optional
+``configuredAudienceModels`` (ARN, offered sizes) and ``generationJobDurations``, and the model
+owner's optional ``trainingDatasets``, ``audienceModels`` and ``audienceModelDurations``
+(:mod:`.owner_seed`); every value is checked against the service's model, and unknown keys are
+errors. The library ships the example app's job as the default.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any, Final
 from .exceptions import SeedError
 from .models.audience_export_jobs import ExportDurations
 from .models.audience_generation_jobs import GenerationJob, GenerationJobDurations
+from .owner_seed import parse_owner_seed
+from .seed_checks import durations, known_keys, seconds, status_details, text
 from .shapes import service_model, validate
 
 _SEED_KEYS: Final = (
@@ -26,14 +29,11 @@ _SEED_KEYS: Final = (
     "outputLocationPrefix",
     "configuredAudienceModels",
     "generationJobDurations",
+    "trainingDatasets",
+    "audienceModels",
+    "audienceModelDurations",
 )
 _MODEL_KEYS: Final = ("configuredAudienceModelArn", "offeredSizes")
-_GENERATION_DURATION_KEYS: Final = (
-    "pendingSeconds",
-    "inProgressSeconds",
-    "deletePendingSeconds",
-    "deleteInProgressSeconds",
-)
 _JOB_KEYS: Final = (
     "audienceGenerationJobArn",
     "name",
@@ -82,31 +82,6 @@ def default_seed() -> dict[str, Any]:
     return seed
 
 
-def _known_keys(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    unknown = sorted(set(raw) - set(allowed))
-    if unknown:
-        raise SeedError(
-            f"{where}: unknown key {unknown[0]!r}; allowed keys are {', '.join(allowed)}"
-        )
-
-
-def _seconds(raw: Mapping[str, Any], key: str, default: float | None, where: str) -> float | None:
-    value = raw.get(key, default)
-    if value is None:
-        return None
-    # bool is an int in Python; JSON's true is no number of seconds.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
-        raise SeedError(f"{where}.{key}: must be a number of seconds >= 0, got {value!r}")
-    return float(value)
-
-
-def _text(raw: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = raw.get(key)
-    if value is not None and not isinstance(value, str):
-        raise SeedError(f"{where}.{key}: must be a string, got {value!r}")
-    return value
-
-
 def _seed_size(raw: object, where: str) -> tuple[str, int]:
     if not isinstance(raw, dict) or set(raw) != {"type", "value"}:
         raise SeedError(f"{where}: expected {{'type': ..., 'value': ...}}")
@@ -119,7 +94,7 @@ def _seed_size(raw: object, where: str) -> tuple[str, int]:
 def _seed_job(raw: object, where: str, now: float) -> GenerationJob:
     if not isinstance(raw, dict):
         raise SeedError(f"{where}: expected an object")
-    _known_keys(raw, _JOB_KEYS, where)
+    known_keys(raw, _JOB_KEYS, where)
     if "audienceGenerationJobArn" not in raw:
         raise SeedError(f"{where}.audienceGenerationJobArn: required")
     arn = raw["audienceGenerationJobArn"]
@@ -144,14 +119,10 @@ def _seed_job(raw: object, where: str, now: float) -> GenerationJob:
     if problems:
         raise SeedError("; ".join(problems))
     sizes = _sizes(raw, where)
-    name = _text(raw, "name", where)
-    description = _text(raw, "description", where)
-    ready_after = _seconds(raw, "activeAfterSeconds", None, where)
-    details = raw.get("statusDetails")
-    if details is not None and (
-        not isinstance(details, dict) or not all(isinstance(v, str) for v in details.values())
-    ):
-        raise SeedError(f"{where}.statusDetails: must be an object of strings")
+    name = text(raw, "name", where)
+    description = text(raw, "description", where)
+    ready_after = seconds(raw, "activeAfterSeconds", None, where)
+    details = status_details(raw, where)
     return GenerationJob(
         arn=str(arn),
         name=(name or job_id)[:63],
@@ -161,7 +132,7 @@ def _seed_job(raw: object, where: str, now: float) -> GenerationJob:
         description=description,
         created_at=now,
         ready_at=None if ready_after is None else now + ready_after,
-        status_details=None if details is None else dict(details),
+        status_details=details,
     )
 
 
@@ -174,7 +145,7 @@ def parse_seed(
     """
     if not isinstance(seed, Mapping):
         raise SeedError(f"seed: the top level must be an object, not a {type(seed).__name__}")
-    _known_keys(seed, _SEED_KEYS, "seed")
+    known_keys(seed, _SEED_KEYS, "seed")
     jobs_raw = seed.get("audienceGenerationJobs")
     if not isinstance(jobs_raw, list):
         raise SeedError("seed: 'audienceGenerationJobs' must be a list")
@@ -185,16 +156,17 @@ def parse_seed(
     durations_raw = seed.get("exportDurations", {})
     if not isinstance(durations_raw, dict):
         raise SeedError("seed.exportDurations: must be an object")
-    _known_keys(durations_raw, _DURATION_KEYS, "exportDurations")
-    durations = ExportDurations(
-        pending=_seconds(durations_raw, "pendingSeconds", 1.0, "exportDurations") or 0.0,
-        in_progress=_seconds(durations_raw, "inProgressSeconds", 2.0, "exportDurations") or 0.0,
+    known_keys(durations_raw, _DURATION_KEYS, "exportDurations")
+    export_durations = ExportDurations(
+        pending=seconds(durations_raw, "pendingSeconds", 1.0, "exportDurations") or 0.0,
+        in_progress=seconds(durations_raw, "inProgressSeconds", 2.0, "exportDurations") or 0.0,
     )
     prefix = seed.get("outputLocationPrefix", "s3://cleanrooms-ml-local-exports/exports")
     if not isinstance(prefix, str) or not prefix.startswith("s3://"):
         raise SeedError("seed: 'outputLocationPrefix' must start with s3://")
     parse_generation_settings(seed)
-    return jobs, durations, prefix.rstrip("/")
+    parse_owner_seed(seed, now=now)
+    return jobs, export_durations, prefix.rstrip("/")
 
 
 def _sizes(raw: Mapping[str, Any], where: str) -> list[tuple[str, int]]:
@@ -207,7 +179,7 @@ def _sizes(raw: Mapping[str, Any], where: str) -> list[tuple[str, int]]:
 def _seed_model(raw: object, where: str) -> tuple[str, list[tuple[str, int]]]:
     if not isinstance(raw, dict):
         raise SeedError(f"{where}: expected an object")
-    _known_keys(raw, _MODEL_KEYS, where)
+    known_keys(raw, _MODEL_KEYS, where)
     if "configuredAudienceModelArn" not in raw:
         raise SeedError(f"{where}.configuredAudienceModelArn: required")
     arn = raw["configuredAudienceModelArn"]
@@ -230,18 +202,4 @@ def parse_generation_settings(
         _seed_model(raw, f"configuredAudienceModels[{index}]")
         for index, raw in enumerate(models_raw)
     )
-    raw = seed.get("generationJobDurations", {})
-    where = "generationJobDurations"
-    if not isinstance(raw, dict):
-        raise SeedError(f"seed.{where}: must be an object")
-    _known_keys(raw, _GENERATION_DURATION_KEYS, where)
-    default = GenerationJobDurations()
-    durations = GenerationJobDurations(
-        pending=_seconds(raw, "pendingSeconds", default.pending, where) or 0.0,
-        in_progress=_seconds(raw, "inProgressSeconds", default.in_progress, where) or 0.0,
-        delete_pending=_seconds(raw, "deletePendingSeconds", default.delete_pending, where) or 0.0,
-        delete_in_progress=(
-            _seconds(raw, "deleteInProgressSeconds", default.delete_in_progress, where) or 0.0
-        ),
-    )
-    return models, durations
+    return models, durations(seed, "generationJobDurations", GenerationJobDurations())

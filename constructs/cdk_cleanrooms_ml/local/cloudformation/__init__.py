@@ -7,6 +7,8 @@
 (DeletionPolicy, UpdateReplacePolicy), ``protocol`` sends custom-resource events and checks the
 responses, ``wait_conditions`` runs WaitConditionHandle / WaitCondition,
 ``schedule_groups`` makes ScheduleGroups in the embedded EventBridge Scheduler,
-``resources`` simulates Ref / GetAtt of everything else, ``outputs`` the outputs and
-exports, ``stacks`` / ``results`` / ``progress`` what is kept and reported.
+``training_datasets`` runs TrainingDatasets against the embedded Clean Rooms ML endpoint
+(``handled_types``: which types go through a handler), ``resources`` simulates Ref / GetAtt
+of everything else, ``outputs`` the outputs and exports, ``stacks`` / ``results`` /
+``progress`` what is kept and reported.
 """

@@ -1,5 +1,6 @@
-"""Deleting a stack: its custom resources in reverse order (those retained by their
-DeletionPolicy get no Delete; schedule groups go from the scheduler), then its state.
+"""Deleting a stack: its custom resources and training datasets in reverse order (those
+retained by their DeletionPolicy get no Delete; schedule groups go from the scheduler), then its
+state.
 
 A stack whose exports another stack imports is not deleted. ``force`` forgets the stack locally
 even when a Delete fails or its state cannot be read (what it made may stay in the endpoint).
@@ -12,8 +13,9 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import StateError, StateLostError
-from .assembly import SCHEDULE_GROUP, is_custom_resource
+from .assembly import SCHEDULE_GROUP
 from .exceptions import TemplateError
+from .handled_types import is_handled
 from .policies import Removal
 from .progress import ProgressEvent
 from .protocol import SUCCESS
@@ -82,7 +84,7 @@ class StackDeletion:
     ) -> None:
         """Forget the stack, or keep what could not be deleted."""
         driver = self.driver
-        left = [lid for lid, r in remaining.items() if is_custom_resource(r.type)]
+        left = [lid for lid, r in remaining.items() if is_handled(r.type)]
         if left and self.force:
             for logical_id in left:
                 resource = remaining[logical_id]
@@ -117,7 +119,7 @@ class StackDeletion:
         try:
             for logical_id in reversed(list(state.resources)):
                 resource = state.resources[logical_id]
-                if not is_custom_resource(resource.type) and resource.type != SCHEDULE_GROUP:
+                if not is_handled(resource.type) and resource.type != SCHEDULE_GROUP:
                     remaining.pop(logical_id)
                     continue
                 operation = driver.delete_resource(state, resource, Removal.DELETED)

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Final
 
 from ..custom_types import either
 from ..errors import StateError, StateLostError
-from .assembly import SCHEDULE_GROUP, StackTemplate, is_custom_resource
+from .assembly import SCHEDULE_GROUP, StackTemplate
 from .exceptions import ResourceFailedError, TemplateError
+from .handled_types import is_handled
 from .journal import Change, Journal
 from .outputs import TrackingExports, record_exports, resolve_outputs
 from .parameters import resolve_parameters
@@ -53,6 +54,11 @@ def _previous_parameters(prev: StackState | None, stack: StackTemplate) -> dict[
     }
 
 
+def _made(kind: str) -> bool:
+    """Whether a resource of type ``kind`` exists beyond the stack's record of it."""
+    return is_handled(kind) or kind == SCHEDULE_GROUP
+
+
 class Deployment:
     """Creates or updates one stack."""
 
@@ -69,7 +75,8 @@ class Deployment:
             )
         region = stack.region or driver.options.default_region
         account = stack.account or driver.options.default_account
-        if not stack.custom_resources() and not stack.template.get("Outputs"):
+        handled = [r for r in stack.resources.values() if is_handled(r.get("Type"))]
+        if not handled and not stack.template.get("Outputs"):
             raise TemplateError(
                 f"stack {stack.name} has no {either()} resources (no other custom "
                 "resources and no outputs either): nothing to deploy locally"
@@ -173,9 +180,7 @@ class Deployment:
                 cleanup.append(
                     (dataclasses.replace(old, update_replace_policy=policy), Removal.REPLACED)
                 )
-            elif (
-                is_custom_resource(old.type) or old.type == SCHEDULE_GROUP
-            ) and lid not in state.resources:
+            elif lid not in state.resources and _made(old.type):
                 cleanup.append((old, Removal.DELETED))
         for old, removal in cleanup:
             operation = self.driver.delete_resource(prev or state, old, removal)
@@ -189,5 +194,5 @@ class Deployment:
         return any(
             policies_of(r) != policies_of(before[lid])
             for lid, r in self.state.resources.items()
-            if lid in before and is_custom_resource(r.type)
+            if lid in before and is_handled(r.type)
         )

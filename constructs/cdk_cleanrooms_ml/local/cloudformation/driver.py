@@ -4,7 +4,9 @@
 (:mod:`.deployment`, :mod:`.rollback`) and destroys stacks (:mod:`.deletion`); every event goes
 to the provider Lambda through :mod:`.protocol`. Other resources (roles, log groups, the
 function itself) are not deployed anywhere; they get stable simulated ids (:mod:`.resources`)
-so Ref and Fn::GetAtt resolve.
+so Ref and Fn::GetAtt resolve. Schedule groups are made in the embedded scheduler
+(:mod:`.schedule_groups`) and training datasets in the embedded Clean Rooms ML endpoint
+(:mod:`.training_datasets`).
 """
 
 from __future__ import annotations
@@ -21,17 +23,19 @@ from ..recorder import ResponseRecorder
 from ..scheduler.models import SchedulerBackend
 from ..signals import WaitHandles
 from ..state import StateStore
-from .assembly import SCHEDULE_GROUP, StackTemplate
+from .assembly import SCHEDULE_GROUP, StackTemplate, is_custom_resource
 from .deletion import StackDeletion
 from .deployment import Deployment
 from .exceptions import ResourceFailedError
 from .functions import FunctionRegistry
+from .handled_types import TRAINING_DATASET
 from .policies import Removal, retained_by
 from .progress import Progress, ProgressEvent
 from .protocol import FAILED, SUCCESS, CustomResourceCalls, Operation, build_event
 from .results import StackResult
 from .schedule_groups import delete_schedule_group
 from .stacks import ResourceState, StackState
+from .training_datasets import TrainingDatasets
 
 __all__ = ["DriverOptions", "LocalCloudFormation", "ProgressEvent", "StackResult"]
 
@@ -61,6 +65,7 @@ class LocalCloudFormation:
         clock: Clock | None = None,
         wait_handles: WaitHandles | None = None,
         scheduler: SchedulerBackend | None = None,
+        cleanroomsml_url: str | None = None,
     ) -> None:
         self.store = store
         self.emulator = emulator
@@ -73,6 +78,8 @@ class LocalCloudFormation:
         # EventBridge Scheduler: where ScheduleGroups are made, and whose pending schedules
         # will still invoke a handler (so waiting goes on). None: groups are only simulated.
         self.scheduler = scheduler
+        # The Clean Rooms ML endpoint training datasets are made in. None: only simulated.
+        self.training_datasets = TrainingDatasets(cleanroomsml_url) if cleanroomsml_url else None
         # Set when the run is interrupted: waits end at once and nothing more is printed.
         self.cancelled = threading.Event()
         self.progress = Progress(on_progress, self.cancelled, self.clock.now)
@@ -130,6 +137,33 @@ class LocalCloudFormation:
         """Send ``resource`` a Create, Update or Delete, reporting progress before and after."""
         verb = request_type.upper()
         self._report(state, resource, f"{verb}_IN_PROGRESS")
+        if (
+            resource.type == TRAINING_DATASET
+            and self.training_datasets is not None
+            and not self.cancelled.is_set()
+        ):
+            operation = self.training_datasets.run(
+                request_type,
+                resource,
+                region=state.stack_id.split(":")[3],
+                old_properties=old_properties,
+            )
+        else:
+            operation = self._send(state, request_type, resource, old_properties)
+        succeeded = operation.status == SUCCESS
+        status = f"{verb}_{'COMPLETE' if succeeded else 'FAILED'}"
+        reason = "" if succeeded else operation.reason
+        self._report(state, resource, status, reason, operation.elapsed)
+        return operation
+
+    def _send(
+        self,
+        state: StackState,
+        request_type: str,
+        resource: ResourceState,
+        old_properties: dict[str, Any] | None,
+    ) -> Operation:
+        """Send the custom resource's event to its ServiceToken and wait for the answer."""
         event = build_event(
             self.recorder,
             state.stack_id,
@@ -143,26 +177,29 @@ class LocalCloudFormation:
             token = resource.properties.get("ServiceToken")
             function = self.calls.function_for(token, resource.logical_id, resource.type)
         except ResourceFailedError as failure:
-            operation = Operation(request_type, resource.logical_id, event, FAILED, failure.reason)
-        else:
-            operation = self.calls.send(function, event)
-        succeeded = operation.status == SUCCESS
-        status = f"{verb}_{'COMPLETE' if succeeded else 'FAILED'}"
-        reason = "" if succeeded else operation.reason
-        self._report(state, resource, status, reason, operation.elapsed)
-        return operation
+            return Operation(request_type, resource.logical_id, event, FAILED, failure.reason)
+        return self.calls.send(function, event)
+
+    def handles(self, kind: str) -> bool:
+        """Whether resources of type ``kind`` go through a handler here (not only simulated)."""
+        return is_custom_resource(kind) or (
+            kind == TRAINING_DATASET and self.training_datasets is not None
+        )
 
     def delete_resource(
         self, state: StackState, resource: ResourceState, removal: Removal
     ) -> Operation | None:
         """Send ``resource`` a Delete, or keep it as its policy says (None: no request sent).
 
-        A schedule group is deleted in the scheduler itself (no request is sent either).
+        A schedule group is deleted in the scheduler itself (no request is sent either), a
+        training dataset in the Clean Rooms ML endpoint.
         """
         policy = retained_by(resource, removal)
         if policy is None and resource.type == SCHEDULE_GROUP:
             delete_schedule_group(self, state, resource)
             return None
+        if policy is None and not self.handles(resource.type):
+            return None  # only ever simulated: nothing to delete
         if policy is None:
             return self.run_operation(state, "Delete", resource)
         self._report(state, resource, "DELETE_SKIPPED", f"kept by its {policy}")

@@ -1,7 +1,8 @@
 """Ref and Fn::GetAtt of a stack's resources while it deploys.
 
-Custom resources answer with what their handler returned (physical id, Data). Every other
-resource is simulated: a stable physical id (its name property, the one it had, or
+Custom resources answer with what their handler returned (physical id, Data), training datasets
+with what the endpoint made (ARN, ``TrainingDatasetArn`` and ``Status``). Every other resource
+is simulated: a stable physical id (its name property, the one it had, or
 CloudFormation's generated ``<stack>-<LogicalId>-<SUFFIX>`` shape) and ARNs built from it.
 """
 
@@ -13,6 +14,7 @@ from typing import Final
 
 from .assembly import LAMBDA_FUNCTION, SCHEDULE_GROUP, StackTemplate, is_custom_resource
 from .exceptions import TemplateError
+from .handled_types import TRAINING_DATASET
 from .intrinsics import ResolveContext, Resolver, stringify
 from .stacks import StackState
 from .wait_conditions import WAIT_CONDITION, wait_condition_data
@@ -99,6 +101,14 @@ class StackResources:
                     f"key in object {resource.physical_id}"
                 )
             return resource.data[attribute]
+        made = self.state.resources.get(logical_id)
+        if kind == TRAINING_DATASET and made is not None and made.data:
+            if attribute not in made.data:
+                raise TemplateError(
+                    f"Template error: resource {logical_id} does not support attribute type "
+                    f"{attribute} in Fn::GetAtt"
+                )
+            return made.data[attribute]
         if kind == WAIT_CONDITION:
             return wait_condition_data(self.state.resources.get(logical_id), logical_id, attribute)
         name = self.physical(logical_id)

@@ -1,9 +1,10 @@
 """What deploying one resource takes: nothing (simulated, unchanged) or a handler call.
 
-A custom resource new to the stack gets a Create, one whose properties changed an Update;
-unchanged ones keep their state. Lambda functions are registered with the emulator so a
-ServiceToken reaches them; schedule groups are made in the embedded EventBridge Scheduler
-(:mod:`.schedule_groups`). What each call changed goes into the deployment's journal.
+A custom resource (or a training dataset, :mod:`.training_datasets`) new to the stack gets a
+Create, one whose properties changed an Update; unchanged ones keep their state. Lambda
+functions are registered with the emulator so a ServiceToken reaches them; schedule groups are
+made in the embedded EventBridge Scheduler (:mod:`.schedule_groups`). What each call changed
+goes into the deployment's journal.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from .assembly import (
     StackTemplate,
     construct_label,
     function_code_dir,
-    is_custom_resource,
 )
 from .exceptions import ResourceFailedError, TemplateError
 from .intrinsics import stringify
@@ -78,7 +78,7 @@ class StepPlanner(StackPart):
             return self.waits.prepare(logical_id, kind)
         if kind == SCHEDULE_GROUP:
             return self.schedule_groups.prepare(logical_id)
-        if not is_custom_resource(kind):
+        if not self.driver.handles(kind):
             state.resources[logical_id] = ResourceState(
                 logical_id, kind, self.resources.physical(logical_id)
             )

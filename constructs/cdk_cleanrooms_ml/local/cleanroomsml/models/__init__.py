@@ -1,10 +1,11 @@
 """The service's state: one model file per resource type, one backend method per operation.
 
-``audience_export_jobs`` and ``audience_generation_jobs`` hold each resource's records and
-operations, ``tags`` the tag operations, ``state`` what they share (lock, clock, state file),
-``state_file`` how a later run reads it back, ``statuses`` the statuses they have in common.
-A new resource type is one more model file, and its class in :class:`CleanRoomsMlBackend`'s
-bases.
+``audience_export_jobs``, ``audience_generation_jobs``, ``training_datasets`` and
+``audience_models`` hold each resource's records and operations, ``tags`` the tag operations,
+``state`` what they share (lock, clock, state file), ``state_file`` how a later run reads it
+back, ``lifecycle`` the create / delete statuses jobs and models go through, ``statuses`` the
+statuses and timestamps they have in common. A new resource type is one more model file, and its
+class in :class:`CleanRoomsMlBackend`'s bases.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from .audience_generation_jobs import (
     GenerationJob,
     GenerationJobDurations,
 )
+from .audience_models import AudienceModel, AudienceModelDurations, AudienceModels
 from .state_file import load_state
 from .tags import ResourceTags
+from .training_datasets import TrainingDataset, TrainingDatasets
 
 __all__ = [
     "EXPORTS_PER_GENERATION_JOB",
@@ -41,17 +44,22 @@ __all__ = [
     "IN_FLIGHT_GENERATION_JOBS_PER_ACCOUNT",
     "IN_FLIGHT_QUOTA_NAME",
     "PER_JOB_QUOTA_NAME",
+    "AudienceModel",
+    "AudienceModelDurations",
     "CleanRoomsMlBackend",
     "ExportDurations",
     "ExportJob",
     "ExportRequest",
     "GenerationJob",
     "GenerationJobDurations",
+    "TrainingDataset",
 ]
 
 
-class CleanRoomsMlBackend(AudienceExportJobs, AudienceGenerationJobs, ResourceTags):
-    """Generation jobs (from the seed) and export jobs, behind one lock."""
+class CleanRoomsMlBackend(
+    AudienceExportJobs, AudienceGenerationJobs, TrainingDatasets, AudienceModels, ResourceTags
+):
+    """Generation jobs, export jobs, training datasets and audience models, behind one lock."""
 
     def __init__(
         self,
@@ -64,22 +72,43 @@ class CleanRoomsMlBackend(AudienceExportJobs, AudienceGenerationJobs, ResourceTa
         account_id: str = "111122223333",
         configured_audience_models: Mapping[str, list[tuple[str, int]]] | None = None,
         generation_durations: GenerationJobDurations | None = None,
+        training_datasets: list[TrainingDataset] | None = None,
+        audience_models: list[AudienceModel] | None = None,
+        audience_model_durations: AudienceModelDurations | None = None,
+        region: str = "us-east-1",
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
         self.account_id = account_id
+        self.region = region
         self.durations = durations
         self.output_prefix = output_prefix
         self.state_file = state_file
         self.configured_audience_models = dict(configured_audience_models or {})
         self.generation_durations = generation_durations or GenerationJobDurations()
+        self.audience_model_durations = audience_model_durations or AudienceModelDurations()
         self.generation_jobs = {j.arn: j for j in generation_jobs}
+        self.training_datasets = {d.arn: d for d in training_datasets or []}
+        self.audience_models = {m.arn: m for m in audience_models or []}
         self.export_jobs = []
         self.touched = set()
         self.deleted = set()
         if state_file is not None and state_file.exists():
-            self.export_jobs, jobs, self.deleted = load_state(state_file)
-            for arn in self.deleted:
-                self.generation_jobs.pop(arn, None)
-            self.generation_jobs.update((job.arn, job) for job in jobs)
-            self.touched = {job.arn for job in jobs}
+            self._restore(state_file)
+
+    def _restore(self, state_file: Path) -> None:
+        """What earlier runs made, changed and deleted, over what the seed says."""
+        saved = load_state(state_file)
+        self.export_jobs, self.deleted = saved.exports, saved.deleted
+        for arn in self.deleted:
+            self.generation_jobs.pop(arn, None)
+            self.training_datasets.pop(arn, None)
+            self.audience_models.pop(arn, None)
+        self.generation_jobs.update((job.arn, job) for job in saved.generation_jobs)
+        self.training_datasets.update((d.arn, d) for d in saved.training_datasets)
+        self.audience_models.update((m.arn, m) for m in saved.audience_models)
+        self.touched = {
+            *(job.arn for job in saved.generation_jobs),
+            *(dataset.arn for dataset in saved.training_datasets),
+            *(model.arn for model in saved.audience_models),
+        }

@@ -10,15 +10,14 @@ be deleted.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ..exceptions import ServiceError, quota_error
+from .lifecycle import FailureFor, Lifecycle, LifecycleDurations
 from .state import BackendState
-from .statuses import DELETING, GONE, IN_FLIGHT, iso
-
-FailureFor = Callable[[str], dict[str, str] | None]
+from .statuses import DELETING, IN_FLIGHT, iso
 
 IN_FLIGHT_GENERATION_JOBS_PER_ACCOUNT: Final = 10
 GENERATION_QUOTA_NAME: Final = "Pending or in-progress audience generation jobs per account"
@@ -39,41 +38,23 @@ def _model_not_found(arn: str) -> ServiceError:
 
 
 @dataclass(frozen=True)
-class GenerationJobDurations:
+class GenerationJobDurations(LifecycleDurations):
     """How long a started job stays in each create and delete status (seconds)."""
-
-    pending: float = 1.0
-    in_progress: float = 2.0
-    delete_pending: float = 1.0
-    delete_in_progress: float = 1.0
 
 
 @dataclass
-class GenerationJob:
+class GenerationJob(Lifecycle):
     arn: str
     name: str
     configured_audience_model_arn: str
     offered_sizes: list[tuple[str, int]]
-    status: str = "ACTIVE"
     description: str | None = None
-    created_at: float = 0.0
-    # For a job seeded (or made) CREATE_PENDING / CREATE_IN_PROGRESS: when it turns ACTIVE.
-    ready_at: float | None = None
-    status_details: dict[str, str] | None = None
-    # Started jobs only: when CREATE_PENDING becomes CREATE_IN_PROGRESS, and an injected failure.
-    in_progress_at: float | None = None
-    create_failure: dict[str, str] | None = None
     seed_audience: dict[str, Any] | None = None
     include_seed_in_output: bool | None = None
     collaboration_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     protected_query_identifier: str | None = None
     started_by: str | None = None
-    # Set by DeleteAudienceGenerationJob.
-    delete_at: float | None = None
-    delete_in_progress_at: float | None = None
-    deleted_at: float | None = None
-    delete_failure: dict[str, str] | None = None
 
     @classmethod
     def from_state(cls, item: dict[str, Any]) -> GenerationJob:
@@ -81,30 +62,6 @@ class GenerationJob:
         # JSON has no tuples; the size check compares tuples.
         job.offered_sizes = [(str(t), int(v)) for t, v in job.offered_sizes]
         return job
-
-    def status_at(self, now: float) -> tuple[str, float]:
-        """The status at ``now`` and when it began."""
-        if self.delete_at is not None:
-            in_progress_at = self.delete_in_progress_at or self.delete_at
-            done_at = self.deleted_at or in_progress_at
-            if now < in_progress_at:
-                return "DELETE_PENDING", self.delete_at
-            if now < done_at:
-                return "DELETE_IN_PROGRESS", in_progress_at
-            return ("DELETE_FAILED" if self.delete_failure else GONE), done_at
-        if self.ready_at is not None and self.status in IN_FLIGHT:
-            if now >= self.ready_at:
-                return ("CREATE_FAILED" if self.create_failure else "ACTIVE"), self.ready_at
-            if self.in_progress_at is not None and now >= self.in_progress_at:
-                return "CREATE_IN_PROGRESS", self.in_progress_at
-        return self.status, self.created_at
-
-    def _details(self, status: str) -> dict[str, str] | None:
-        if status == "CREATE_FAILED" and self.create_failure:
-            return self.create_failure
-        if status == "DELETE_FAILED" and self.delete_failure:
-            return self.delete_failure
-        return self.status_details if status != "ACTIVE" else None
 
     def summary(self, now: float, account_id: str) -> dict[str, object]:
         """The ListAudienceGenerationJobs item."""
@@ -128,7 +85,7 @@ class GenerationJob:
         """The GetAudienceGenerationJob answer."""
         result = self.summary(now, account_id)
         status = str(result["status"])
-        details = self._details(status)
+        details = self.details(status)
         if details:
             result["statusDetails"] = dict(details)
         for key, value in (
@@ -190,18 +147,12 @@ class AudienceGenerationJobs(BackendState):
                 f"audience-generation-job/{uuid.uuid4()}"
             )
             seed: dict[str, Any] = dict(params["seedAudience"])
-            durations = self.generation_durations
-            self.generation_jobs[arn] = GenerationJob(
+            job = GenerationJob(
                 arn=arn,
                 name=name,
                 configured_audience_model_arn=model_arn,
                 offered_sizes=sizes,
-                status="CREATE_PENDING",
                 description=params.get("description"),
-                created_at=now,
-                in_progress_at=now + durations.pending,
-                ready_at=now + durations.pending + durations.in_progress,
-                create_failure=take_failure(name),
                 seed_audience=seed,
                 include_seed_in_output=params.get("includeSeedInOutput"),
                 collaboration_id=params.get("collaborationId"),
@@ -210,7 +161,9 @@ class AudienceGenerationJobs(BackendState):
                 protected_query_identifier=str(uuid.uuid4()) if "sqlParameters" in seed else None,
                 started_by=self.account_id,
             )
-            self.changed(self.generation_jobs[arn])
+            job.begin_create(now, self.generation_durations, take_failure(name))
+            self.generation_jobs[arn] = job
+            self.changed(job)
             return {"audienceGenerationJobArn": arn}
 
     def get_audience_generation_job(self, arn: str) -> dict[str, object]:
@@ -245,11 +198,7 @@ class AudienceGenerationJobs(BackendState):
                 )
             if status in DELETING:
                 return  # already being deleted: a repeated Delete changes nothing
-            durations = self.generation_durations
-            job.delete_at = now
-            job.delete_in_progress_at = now + durations.delete_pending
-            job.deleted_at = job.delete_in_progress_at + durations.delete_in_progress
-            job.delete_failure = take_failure(arn)
+            job.begin_delete(now, self.generation_durations, take_failure(arn))
             self.changed(job)
 
     def offered_sizes(self, model_arn: str) -> list[tuple[str, int]] | None:

@@ -3,24 +3,45 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ...errors import StateError
 from .audience_export_jobs import ExportJob
 from .audience_generation_jobs import GenerationJob
+from .audience_models import AudienceModel
+from .training_datasets import TrainingDataset
 
 
-def load_state(path: Path) -> tuple[list[ExportJob], list[GenerationJob], set[str]]:
-    """The export jobs, the jobs changed through the API and the ARNs of deleted jobs."""
+@dataclass(frozen=True)
+class SavedState:
+    """The export jobs, the resources made or changed through the API, and the ARNs of
+    deleted ones."""
+
+    exports: list[ExportJob]
+    generation_jobs: list[GenerationJob]
+    training_datasets: list[TrainingDataset]
+    audience_models: list[AudienceModel]
+    deleted: set[str]
+
+
+def load_state(path: Path) -> SavedState:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise TypeError(f"expected an object, not {type(data).__name__}")
-        exports = [ExportJob(**item) for item in data.get("exportJobs", [])]
-        jobs = [GenerationJob.from_state(item) for item in data.get("generationJobs", [])]
-        deleted = {str(arn) for arn in data.get("deletedGenerationJobArns", [])}
-        return exports, jobs, deleted
+        # deletedGenerationJobArns: what files written before other kinds were kept say.
+        deleted = [*data.get("deletedArns", []), *data.get("deletedGenerationJobArns", [])]
+        return SavedState(
+            exports=[ExportJob(**item) for item in data.get("exportJobs", [])],
+            generation_jobs=[GenerationJob.from_state(i) for i in data.get("generationJobs", [])],
+            training_datasets=[
+                TrainingDataset.from_state(i) for i in data.get("trainingDatasets", [])
+            ],
+            audience_models=[AudienceModel.from_state(i) for i in data.get("audienceModels", [])],
+            deleted={str(arn) for arn in deleted},
+        )
     except (ValueError, TypeError, AttributeError) as error:
         raise StateError(
             f"state file {path} cannot be read ({error}); fix it, or remove it to forget "

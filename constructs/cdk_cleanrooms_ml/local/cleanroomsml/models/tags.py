@@ -1,13 +1,18 @@
 """TagResource, UntagResource and ListTagsForResource, on whichever taggable resource the ARN
-names (generation jobs are the only taggable resources served)."""
+names: a generation job, a training dataset or an audience model."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 from ..exceptions import ServiceError
-from .audience_generation_jobs import GenerationJob
 from .state import BackendState
+
+
+class Taggable(Protocol):
+    arn: str
+    tags: dict[str, str]
 
 
 class ResourceTags(BackendState):
@@ -15,24 +20,29 @@ class ResourceTags(BackendState):
 
     def tag_resource(self, arn: str, tags: Mapping[str, str]) -> None:
         with self.lock:
-            job = self._taggable(arn)
-            job.tags.update(tags)
-            self.changed(job)
+            resource = self._taggable(arn)
+            resource.tags.update(tags)
+            self.changed(resource)
 
     def untag_resource(self, arn: str, keys: list[str]) -> None:
         with self.lock:
-            job = self._taggable(arn)
+            resource = self._taggable(arn)
             for key in keys:
-                job.tags.pop(key, None)
-            self.changed(job)
+                resource.tags.pop(key, None)
+            self.changed(resource)
 
     def list_tags_for_resource(self, arn: str) -> dict[str, object]:
         with self.lock:
             return {"tags": dict(self._taggable(arn).tags)}
 
-    def _taggable(self, arn: str) -> GenerationJob:
+    def _taggable(self, arn: str) -> Taggable:
+        self.purge()
+        found: Taggable | None = (
+            self.generation_jobs.get(arn)
+            or self.training_datasets.get(arn)
+            or self.audience_models.get(arn)
+        )
         # Any ARN that names no taggable resource here is a resource not found.
-        try:
-            return self.generation_job(arn)
-        except ServiceError:
-            raise ServiceError("ResourceNotFoundException", f"Resource {arn} not found") from None
+        if found is None:
+            raise ServiceError("ResourceNotFoundException", f"Resource {arn} not found")
+        return found
