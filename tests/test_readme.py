@@ -15,6 +15,7 @@ from aws_cdk.assertions import Template
 
 from cdk_cleanrooms_ml import (
     AUDIENCE_MODEL_RESOURCE_TYPE,
+    CONFIGURED_MODEL_RESOURCE_TYPE,
     GENERATION_JOB_RESOURCE_TYPE,
     RESOURCE_TYPE,
 )
@@ -105,6 +106,13 @@ def test_model_owner_snippet_synthesizes_a_model_that_waits_eight_hours() -> Non
     [wait] = resources_of_type(template, "AWS::CloudFormation::WaitCondition").values()
     assert wait["Properties"]["Timeout"] == str(8 * 3600)
     assert set(template["Outputs"]) == {"ModelArn"}
+    [configured] = resources_of_type(template, CONFIGURED_MODEL_RESOURCE_TYPE).values()
+    assert configured["Properties"]["AudienceSizeConfig"] == {
+        "Type": "PERCENTAGE",
+        "Bins": [5, 10, 20],
+    }
+    [export] = export_resources(template).values()
+    assert export["Properties"]["AudienceSize"] == {"Type": "PERCENTAGE", "Value": 10}
 
 
 def test_usage_snippet_synthesizes() -> None:

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from cdk_cleanrooms_ml.audience_export import AudienceExport
     from cdk_cleanrooms_ml.audience_model import AudienceModel
     from cdk_cleanrooms_ml.audience_size import AudienceSize, AudienceSizeType
+    from cdk_cleanrooms_ml.configured_audience_model import (
+        AudienceSizeConfig,
+        ChildResourceTagPolicy,
+        ConfiguredAudienceModel,
+        SharedAudienceMetrics,
+    )
     from cdk_cleanrooms_ml.generation_job import AudienceGenerationJob
     from cdk_cleanrooms_ml.imported_job import ImportedAudienceGenerationJob
     from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
     from cdk_cleanrooms_ml.provider_stack import CleanRoomsMlProviderStack
     from cdk_cleanrooms_ml.resource_types import (
         AUDIENCE_MODEL_RESOURCE_TYPE,
+        CONFIGURED_MODEL_RESOURCE_TYPE,
         GENERATION_JOB_RESOURCE_TYPE,
         RESOURCE_TYPE,
     )
@@ -50,6 +57,11 @@ _MODULE_OF: Final = {
     "AudienceGenerationJob": "cdk_cleanrooms_ml.generation_job",
     "AudienceExport": "cdk_cleanrooms_ml.audience_export",
     "AudienceModel": "cdk_cleanrooms_ml.audience_model",
+    "AudienceSizeConfig": "cdk_cleanrooms_ml.configured_audience_model",
+    "ChildResourceTagPolicy": "cdk_cleanrooms_ml.configured_audience_model",
+    "ConfiguredAudienceModel": "cdk_cleanrooms_ml.configured_audience_model",
+    "SharedAudienceMetrics": "cdk_cleanrooms_ml.configured_audience_model",
+    "CONFIGURED_MODEL_RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
     "AudienceSize": "cdk_cleanrooms_ml.audience_size",
     "AudienceSizeType": "cdk_cleanrooms_ml.audience_size",
     "CleanRoomsMlProvider": "cdk_cleanrooms_ml.provider",
@@ -75,18 +87,22 @@ _MODULE_OF: Final = {
 }
 __all__ = [
     "AUDIENCE_MODEL_RESOURCE_TYPE",
+    "CONFIGURED_MODEL_RESOURCE_TYPE",
     "GENERATION_JOB_RESOURCE_TYPE",
     "RESOURCE_TYPE",
     "AudienceExport",
     "AudienceGenerationJob",
     "AudienceModel",
     "AudienceSize",
+    "AudienceSizeConfig",
     "AudienceSizeType",
+    "ChildResourceTagPolicy",
     "CleanRoomsMlProvider",
     "CleanRoomsMlProviderOptions",
     "CleanRoomsMlProviderStack",
     "Column",
     "ColumnType",
+    "ConfiguredAudienceModel",
     "IAudienceGenerationJob",
     "ICleanRoomsMlProvider",
     "ITrainingDataset",
@@ -98,6 +114,7 @@ __all__ = [
     "ProviderGrants",
     "SeedAudience",
     "SeedCompute",
+    "SharedAudienceMetrics",
     "TrainingDataSource",
     "TrainingDataset",
     "ValidationError",

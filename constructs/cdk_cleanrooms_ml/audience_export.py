@@ -9,7 +9,7 @@ from constructs import Construct
 
 from cdk_cleanrooms_ml._handler.fields import audience_export as export_fields
 from cdk_cleanrooms_ml._handler.fields import common as common_fields
-from cdk_cleanrooms_ml.audience_size import AudienceSize
+from cdk_cleanrooms_ml.audience_size import AudienceSize, check_offered
 from cdk_cleanrooms_ml.job_reference import IAudienceGenerationJob, job_arn_of
 from cdk_cleanrooms_ml.long_wait import required_wait
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
@@ -99,6 +99,7 @@ class AudienceExport(Construct):
         audience_generation_job_arn = job_arn_of(audience_generation_job_arn, job)
         if not isinstance(audience_size, AudienceSize):
             raise TypeError("audience_size: use AudienceSize.absolute(...) or .percentage(...)")
+        check_offered(job, audience_size)
         fields = export_fields.TABLE
         checked_props(fields, {"audience_generation_job_arn": audience_generation_job_arn})
         props = CommonProps.check(fields, name, description, wait_for_completion, timeout)

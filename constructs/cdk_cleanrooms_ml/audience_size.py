@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aws_cdk import Token
 
@@ -81,3 +81,28 @@ class AudienceSize:
         """The ``AudienceSize`` property of the custom resource (``Type``, ``Value``)."""
         size_type = self.type.value if isinstance(self.type, AudienceSizeType) else self.type
         return {export_fields.KEY_SIZE_TYPE: size_type, export_fields.KEY_SIZE_VALUE: self.value}
+
+
+class SizeOffer(Protocol):
+    """The sizes a generation job will offer, when its configured model is declared in the app
+    with size bins and shared metrics (``ConfiguredAudienceModel.generate``)."""
+
+    @property
+    def offered_by(self) -> str: ...  # the configured model's construct path
+    def offers(self, size_type: str, value: int) -> bool: ...
+    def describe(self) -> str: ...
+
+
+def check_offered(job: object, size: AudienceSize) -> None:
+    """A concrete size the job's declared configured model does not offer fails at synth,
+    before any job is started (and billed); otherwise the handler checks at deploy time."""
+    offer: SizeOffer | None = getattr(job, "size_offer", None)
+    size_type = size.type.value if isinstance(size.type, AudienceSizeType) else size.type
+    if offer is None or not concrete(size_type) or not concrete(size.value):
+        return
+    if not offer.offers(str(size_type), int(size.value)):
+        raise rules.ValidationError(
+            "audience_size",
+            f"{size_type}:{int(size.value)} is not a size the job offers: its configured "
+            f"audience model {offer.offered_by} offers {offer.describe()}",
+        )

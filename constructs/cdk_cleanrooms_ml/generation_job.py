@@ -20,6 +20,7 @@ from constructs import Construct
 from cdk_cleanrooms_ml._handler import arns
 from cdk_cleanrooms_ml._handler import tags as tag_rules
 from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
+from cdk_cleanrooms_ml.audience_size import SizeOffer
 from cdk_cleanrooms_ml.imported_job import ImportedAudienceGenerationJob, JobExports
 from cdk_cleanrooms_ml.long_wait import required_wait
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
@@ -170,6 +171,8 @@ class AudienceGenerationJob(JobExports, Construct):
             removal_policy=removal_policy,
         )
         self.resource, self.completion_wait = declared.resource, declared.completion_wait
+        # The sizes its configured model offers, when declared in the app (``generate``).
+        self.size_offer: SizeOffer | None = None
         role = seed_audience.role_construct
         if role is not None and Stack.of(role) is Stack.of(self):
             # Start checks the seed role's permissions: wait for its policies in this stack.

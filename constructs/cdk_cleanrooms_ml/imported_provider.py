@@ -8,7 +8,7 @@ from typing import Final
 from constructs import Construct, IConstruct
 
 from cdk_cleanrooms_ml._handler.rules import ValidationError
-from cdk_cleanrooms_ml.model_grants import audience_model_actions
+from cdk_cleanrooms_ml.model_grants import AUDIENCE_MODELS, CONFIGURED_MODELS, Spec
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
     ProviderGrant,
@@ -117,13 +117,24 @@ class ImportedCleanRoomsMlProvider(Construct):
     def grant_audience_model(self, training_dataset_arn: str) -> ProviderGrant:
         """Nothing to change: the remote provider's own stack must allow audience models of
         this training dataset (``success`` False)."""
+        return self._not_granted(AUDIENCE_MODELS, (training_dataset_arn,), "audience models")
+
+    def grant_configured_audience_model(
+        self, *, audience_model_arn: str, output_role_arn: str
+    ) -> ProviderGrant:
+        """Nothing to change (``success`` False), as for audience models."""
+        return self._not_granted(
+            CONFIGURED_MODELS, (audience_model_arn, output_role_arn), "configured audience models"
+        )
+
+    def _not_granted(self, spec: Spec, arns: tuple[str, ...], what: str) -> ProviderGrant:
         return ProviderGrant(
-            actions=audience_model_actions(),
-            resource_arns=(training_dataset_arn,),
+            actions=spec.actions(),
+            resource_arns=arns,
             success=False,
             reason=(
                 f"{self._path} is an imported provider: its role belongs to the stack that"
-                " deployed it, which must allow audience models of this training dataset"
+                f" deployed it, which must allow these {what} ({', '.join(arns)})"
             ),
         )
 

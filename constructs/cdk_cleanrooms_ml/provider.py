@@ -15,6 +15,7 @@ from constructs import Construct, IConstruct
 from cdk_cleanrooms_ml import job_grants, provider_nag
 from cdk_cleanrooms_ml.asset import HANDLER, handler_code
 from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
+from cdk_cleanrooms_ml.model_grants import AUDIENCE_MODELS, CONFIGURED_MODELS
 from cdk_cleanrooms_ml.provider_drain import ProviderDrain
 from cdk_cleanrooms_ml.provider_grants import ProviderGrants
 from cdk_cleanrooms_ml.provider_interface import ProviderGrant
@@ -259,7 +260,21 @@ class CleanRoomsMlProvider(Construct):
         and region (a model's ARN holds an id the service picks at Create); ListAudienceModels,
         which has no resource-level permissions, on ``*``. Tokens are welcome.
         """
-        return self.grants.audience_model(training_dataset_arn)
+        return self.grants.model_owner(AUDIENCE_MODELS, training_dataset_arn)
+
+    def grant_configured_audience_model(
+        self, *, audience_model_arn: str, output_role_arn: str
+    ) -> ProviderGrant:
+        """Let the handler create, read, update, tag and delete configured audience models of
+        one audience model, passing ``output_role_arn`` to Clean Rooms ML.
+
+        In the policy resource ``ConfiguredAudienceModelsPolicy`` (created on first use):
+        Create and Update on the audience model; Get, Update, Delete and the tag actions on
+        ``configured-audience-model/*`` of the stack's account and region;
+        ListConfiguredAudienceModels (no resource-level permissions) on ``*``; ``iam:PassRole``
+        on exactly the output role, only towards ``cleanrooms-ml.amazonaws.com``.
+        """
+        return self.grants.model_owner(CONFIGURED_MODELS, audience_model_arn, [output_role_arn])
 
     def job_resources(self) -> job_grants.JobResources:
         """The resources of the export statement: decided once, when first asked at synth."""

@@ -31,11 +31,7 @@ from cdk_cleanrooms_ml.generation_grants import (
     home_stack,
     policy_scope,
 )
-from cdk_cleanrooms_ml.model_grants import (
-    AUDIENCE_MODELS_POLICY_ID,
-    AudienceModelsPolicy,
-    audience_model_actions,
-)
+from cdk_cleanrooms_ml.model_grants import OwnerPolicy, Spec
 from cdk_cleanrooms_ml.provider_export_jobs import ExportJobs
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
@@ -90,7 +86,7 @@ class ProviderGrants:
         # the template only when first granted.
         self._generation_jobs: dict[str, GenerationJobsPolicy] = {}
         self._stack_job_exports: dict[str, StackJobExportsPolicy] = {}
-        self._audience_models: dict[str, AudienceModelsPolicy] = {}
+        self._owner_policies: dict[tuple[str, str], OwnerPolicy] = {}
 
     @property
     def role(self) -> iam.Role:
@@ -200,19 +196,20 @@ class ProviderGrants:
                 own.acknowledge(seed_role, provider_nag.SEED_ROLE_PATTERNS)
         return grant
 
-    def audience_model(self, training_dataset_arn: str) -> ProviderGrant:
-        """See :meth:`CleanRoomsMlProvider.grant_audience_model`."""
-        path = (home := home_stack(Stack.of(self._provider), [training_dataset_arn])).node.path
-        if path not in self._audience_models:
-            scope, policy_id = policy_scope(self._provider, home, AUDIENCE_MODELS_POLICY_ID)
-            self._audience_models[path] = AudienceModelsPolicy(
-                scope, policy_id, self.role, self.acknowledge_on
+    def model_owner(
+        self, spec: Spec, parent_arn: str, passed_roles: Sequence[str] = ()
+    ) -> ProviderGrant:
+        """See :meth:`CleanRoomsMlProvider.grant_audience_model` and
+        :meth:`CleanRoomsMlProvider.grant_configured_audience_model`."""
+        home = home_stack(Stack.of(self._provider), [parent_arn, *passed_roles])
+        key = (spec.policy_id, home.node.path)
+        if key not in self._owner_policies:
+            scope, policy_id = policy_scope(self._provider, home, spec.policy_id)
+            self._owner_policies[key] = OwnerPolicy(
+                scope, policy_id, spec, self.role, self.acknowledge_on
             )
-        policy = self._audience_models[path].grant([training_dataset_arn])
         self._export_jobs.invalidate()  # the policy counts towards the role's size limit
-        return ProviderGrant(
-            audience_model_actions(), (training_dataset_arn,), success=True, depends_on=(policy,)
-        )
+        return self._owner_policies[key].grant(parent_arn, passed_roles)
 
     def job_resources(self) -> job_grants.JobResources:
         """See :meth:`CleanRoomsMlProvider.job_resources`."""
@@ -228,7 +225,7 @@ class ProviderGrants:
         # Policy resources attached to the role count towards the same limit.
         documents += [jobs.statements() for jobs in self._generation_jobs.values()]
         documents += [exports.statements() for exports in self._stack_job_exports.values()]
-        documents += [models.statements() for models in self._audience_models.values()]
+        documents += [owned.statements() for owned in self._owner_policies.values()]
         return job_grants.fixed_chars(documents, skeleton)
 
     def acknowledge(self, resource: str, reason: str) -> None:

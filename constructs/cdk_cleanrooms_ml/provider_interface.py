@@ -105,6 +105,13 @@ class ICleanRoomsMlProvider(Protocol):
         training dataset."""
         ...
 
+    def grant_configured_audience_model(
+        self, *, audience_model_arn: str, output_role_arn: str
+    ) -> ProviderGrant:
+        """Let the provider create, read, update, tag and delete configured audience models of
+        one audience model, passing ``output_role_arn`` to Clean Rooms ML."""
+        ...
+
     def bind_resource(self, resource: IConstruct) -> None:
         """Make ``resource`` wait for whatever the provider needs before it is invoked."""
         ...

@@ -66,6 +66,15 @@ LIST_AUDIENCE_MODELS: Final = (
     "ListAudienceModels has no resource-level permissions (Service Authorization Reference):"
     " after a Conflict on Create it is the only way from a model's name to its ARN."
 )
+ACCOUNT_CONFIGURED_MODELS: Final = (
+    "A configured audience model's ARN holds an id the service picks at Create, unknown before:"
+    " the provider may read, update, tag and delete the configured models of its own account and"
+    " region only."
+)
+LIST_CONFIGURED_MODELS: Final = (
+    "ListConfiguredAudienceModels has no resource-level permissions (Service Authorization"
+    " Reference): after a Conflict on Create it is the only way from a name to the ARN."
+)
 SCHEDULES: Final = (
     "The provider's next polls are one-time schedules named when each poll runs: create and"
     " delete only, on the schedules of its own schedule group."

@@ -12,6 +12,9 @@ from typing import Final
 from cdk_cleanrooms_ml._handler.fields.audience_export import EXPORT_RESOURCE_TYPE
 from cdk_cleanrooms_ml._handler.fields.audience_generation_job import GENERATION_JOB_RESOURCE_TYPE
 from cdk_cleanrooms_ml._handler.fields.audience_model import AUDIENCE_MODEL_RESOURCE_TYPE
+from cdk_cleanrooms_ml._handler.fields.configured_audience_model import (
+    CONFIGURED_MODEL_RESOURCE_TYPE,
+)
 
 RESOURCE_TYPE: Final = EXPORT_RESOURCE_TYPE
 # Each type users declare -> what it is, in words. (The provider's drain is its own resource,
@@ -20,6 +23,7 @@ SERVED: Final[dict[str, str]] = {
     EXPORT_RESOURCE_TYPE: "audience exports",
     GENERATION_JOB_RESOURCE_TYPE: "audience generation jobs",
     AUDIENCE_MODEL_RESOURCE_TYPE: "audience models",
+    CONFIGURED_MODEL_RESOURCE_TYPE: "configured audience models",
 }
 # Lambda's limit on a function's description.
 FUNCTION_DESCRIPTION_MAX: Final = 256
@@ -38,6 +42,7 @@ def function_description() -> str:
 
 __all__ = [
     "AUDIENCE_MODEL_RESOURCE_TYPE",
+    "CONFIGURED_MODEL_RESOURCE_TYPE",
     "GENERATION_JOB_RESOURCE_TYPE",
     "RESOURCE_TYPE",
     "SERVED",

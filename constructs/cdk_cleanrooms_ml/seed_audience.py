@@ -93,7 +93,7 @@ class SeedAudience:
     compute: SeedCompute | None = None
 
     def __post_init__(self) -> None:
-        seed_fields.ROLE.validate(_role_arn(self.role), _WHERE, concrete=concrete)
+        seed_fields.ROLE.validate(role_arn_of(self.role), _WHERE, concrete=concrete)
         # Without a URI it is a SQL seed, whose own rule says what it lacks.
         sql = self.s3_uri is None or any(
             value is not None for value in (self.query, self.analysis_template_arn, self.parameters)
@@ -164,7 +164,7 @@ class SeedAudience:
     @property
     def role_arn(self) -> str:
         """The seed role's ARN (a token for a role of this app)."""
-        return _role_arn(self.role)
+        return role_arn_of(self.role)
 
     @property
     def role_construct(self) -> IConstruct | None:
@@ -191,13 +191,13 @@ class SeedAudience:
         return seed
 
 
-def _role_arn(role: object) -> str:
+def role_arn_of(role: object, field: str = f"{_FIELD}.role") -> str:
     """The ARN of an ``iam.IRole`` or the string given; jsii interfaces take no isinstance."""
     if isinstance(role, str):
         return role
     arn = getattr(role, "role_arn", None)
     if not isinstance(arn, str) or not hasattr(role, "node"):
-        raise TypeError(f"{_FIELD}.role: must be an iam.IRole or a role ARN string")
+        raise TypeError(f"{field}: must be an iam.IRole or a role ARN string")
     return arn
 
 

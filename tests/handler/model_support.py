@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from cdk_cleanrooms_ml._handler.fields import audience_model as model_fields
+from cdk_cleanrooms_ml._handler.fields import configured_audience_model as configured_fields
 from cdk_cleanrooms_ml.local.cleanroomsml.models.audience_models import AudienceModelDurations
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint
 from cdk_cleanrooms_ml.local.server import LoopbackServer
@@ -14,6 +15,8 @@ from tests.handler.services import Services
 from tests.handler.support import ACCOUNT, FUNCTION_ARN, cfn_event
 
 DATASET_ARN: Final = f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:training-dataset/shoppers"
+# Seeded ACTIVE on DATASET_ARN, for the configured models' tests.
+TRAINED_MODEL_ARN: Final = f"arn:aws:cleanrooms-ml:us-east-1:{ACCOUNT}:audience-model/trained"
 MODEL_LOGICAL_ID: Final = "Model"
 CREATE_MODEL: Final = "CreateAudienceModel"
 GET_MODEL: Final = "GetAudienceModel"
@@ -51,6 +54,16 @@ def model_event(
     return event
 
 
+def configured_event(
+    request_type: str, props: Any, *, physical_id: str | None = None, old: Any = None
+) -> dict[str, Any]:
+    event = cfn_event(
+        request_type, props, physical_id=physical_id, old_properties=old, logical_id="Configured"
+    )
+    event["ResourceType"] = configured_fields.CONFIGURED_MODEL_RESOURCE_TYPE
+    return event
+
+
 @dataclass
 class LocalModels:
     """The harness's endpoint serving audience models on the test's clock."""
@@ -67,16 +80,28 @@ class LocalModels:
     def creates(self) -> int:
         return len(self.endpoint.calls_to(CREATE_MODEL))
 
+    def configured(self) -> list[dict[str, Any]]:
+        """Every configured model as GetConfiguredAudienceModel shows it, oldest first."""
+        backend = self.endpoint.backend
+        summaries = backend.list_configured_audience_models()
+        return [
+            backend.get_configured_audience_model(str(s["configuredAudienceModelArn"]))
+            for s in summaries
+        ]
+
 
 def serve_models(
-    services: Services, *, train_s: float = 7200.0, delete_s: float = 60.0
+    services: Services, *, train_s: float = 7200.0, delete_s: float = 60.0, trained: bool = False
 ) -> LocalModels:
-    """Serve the endpoint with the training dataset ``DATASET_ARN``; a model takes ``train_s``
-    to be ACTIVE (1 s of it CREATE_PENDING) and ``delete_s`` to be gone."""
+    """Serve the endpoint with the training dataset ``DATASET_ARN`` (and, if ``trained``, the
+    ACTIVE model ``TRAINED_MODEL_ARN``); a model takes ``train_s`` to be ACTIVE (1 s of it
+    CREATE_PENDING) and ``delete_s`` to be gone."""
+    model = {"audienceModelArn": TRAINED_MODEL_ARN, "trainingDatasetArn": DATASET_ARN}
     endpoint = CleanRoomsMlEndpoint(
         seed={
             "audienceGenerationJobs": [],
             "trainingDatasets": [{"trainingDatasetArn": DATASET_ARN}],
+            "audienceModels": [model] if trained else [],
         },
         audience_model_durations=AudienceModelDurations(
             pending=1.0,

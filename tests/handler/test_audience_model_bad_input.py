@@ -4,13 +4,13 @@ rule, before any call."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml._handler.fields import audience_model as model_fields
+from tests.handler.bad_input import Case
 from tests.handler.model_support import DATASET_ARN, model_event
 from tests.handler.services import Services
 from tests.handler.support import invoke_handler
@@ -35,14 +35,6 @@ def edit(key: str, value: Any = ..., props: dict[str, Any] | None = None) -> dic
     else:
         edited[key] = value
     return edited
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    props: Any
-    field: str  # exactly the field the error names
-    rule: str  # and a fragment of the rule
 
 
 WINDOW = edit(START, "2024-06-01T00:00:00Z")

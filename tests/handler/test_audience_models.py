@@ -276,3 +276,13 @@ def test_a_setting_change_under_a_custom_name_fails_clearly(services: Services) 
         "TrainingDataEndTime)"
     )
     assert models.creates() == 1
+
+
+def test_a_type_of_the_templates_own_naming_is_served_as_a_model(services: Services) -> None:
+    models = serve_models(services, train_s=5.0)
+    event = model_event("Create", model_properties())
+    event["ResourceType"] = "Custom::ShoppersModel"
+
+    response = succeeded(run_chain(services, event).answer)
+
+    assert response["PhysicalResourceId"] == models.models()[0]["audienceModelArn"]

@@ -19,7 +19,8 @@ REGION = "us-east-1"
 # How the harness's messages name every custom resource type the provider serves.
 EVERY_TYPE = (
     "Custom::CleanRoomsMlAudienceExport, Custom::CleanRoomsMlAudienceGenerationJob, "
-    "Custom::CleanRoomsMlAudienceModel or Custom::CleanRoomsMlProviderDrain"
+    "Custom::CleanRoomsMlAudienceModel, Custom::CleanRoomsMlConfiguredAudienceModel or "
+    "Custom::CleanRoomsMlProviderDrain"
 )
 
 

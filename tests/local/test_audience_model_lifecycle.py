@@ -3,16 +3,23 @@ real handler asset and the endpoint, on the fast clock (hours of training in rea
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_iam as iam
 
 from cdk_cleanrooms_ml import (
     AudienceModel,
+    AudienceSize,
+    AudienceSizeConfig,
     Column,
     ColumnType,
+    ConfiguredAudienceModel,
+    SeedAudience,
+    SharedAudienceMetrics,
     TrainingDataset,
     TrainingDataSource,
 )
@@ -228,3 +235,64 @@ def test_the_construct_waits_hours_for_training_and_reads_the_arn_after_it(
     assert cloud.destroy(STACK).status == "DELETE_COMPLETE"
     assert models(cloud) == []
     assert datasets(cloud) == []
+
+
+def test_the_whole_lookalike_flow_deploys_in_one_app_and_is_destroyed(
+    tmp_path: Path, make_cloud: CloudFactory
+) -> None:
+    # Training data to exported audience: dataset, model (hours of training), configured
+    # model, generation job on it, export of a size it offers; destroyed in reverse order.
+    out = tmp_path / "cdk.out"
+    app = cdk.App(outdir=str(out))
+    stack = cdk.Stack(app, STACK, env=cdk.Environment(account="111122223333", region="us-east-1"))
+    dataset = TrainingDataset(
+        stack,
+        "Dataset",
+        source=TrainingDataSource.glue("ads", "clicks"),
+        columns=[
+            Column("user_id", ColumnType.USER_ID),
+            Column("item_id", ColumnType.ITEM_ID),
+            Column("ts", ColumnType.TIMESTAMP),
+        ],
+    )
+    model = AudienceModel(
+        stack,
+        "Model",
+        training_dataset_arn=dataset.training_dataset_arn,
+        wait_for_completion=cdk.Duration.hours(6),
+    )
+    writer = iam.Role(
+        stack, "Writer", assumed_by=iam.ServicePrincipal("cleanrooms-ml.amazonaws.com")
+    )
+    offer = ConfiguredAudienceModel(
+        stack,
+        "Offer",
+        audience_model_arn=model.audience_model_arn,
+        output_location="s3://audiences/lookalikes/",
+        output_role=writer,
+        shared_audience_metrics=SharedAudienceMetrics.ALL,
+        audience_size_config=AudienceSizeConfig.percentage([5, 10, 20]),
+    )
+    job = offer.generate(
+        "Lookalikes", seed_audience=SeedAudience.from_s3("s3://seeds/q4.jsonl", role=writer)
+    )
+    export = job.export("Top10", audience_size=AudienceSize.percentage(10))
+    cdk.CfnOutput(stack, "ExportLocation", value=export.output_location)
+    app.synth()
+    assert_assembly_lint_clean(out)
+    cloud = cloud_for(make_cloud, 3 * HOUR)
+    started = time.monotonic()
+
+    result = cloud.deploy(load_stack(out))
+
+    assert result.status == "CREATE_COMPLETE", result.reason
+    assert result.outputs["ExportLocation"].startswith("s3://")
+    [configured] = cloud.endpoint.backend.list_configured_audience_models()
+    [start] = cloud.endpoint.calls_to("StartAudienceGenerationJob")
+    assert start.params["configuredAudienceModelArn"] == configured["configuredAudienceModelArn"]
+
+    assert cloud.destroy(STACK).status == "DELETE_COMPLETE"
+    assert models(cloud) == []
+    assert datasets(cloud) == []
+    assert cloud.endpoint.backend.list_configured_audience_models() == []
+    assert time.monotonic() - started < 60

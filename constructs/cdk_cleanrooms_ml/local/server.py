@@ -92,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
         if response.body and self.command != "HEAD":
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _dispatch  # noqa: N815
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch  # noqa: N815
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the services keep their own call logs."""

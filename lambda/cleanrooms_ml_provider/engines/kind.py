@@ -115,6 +115,10 @@ class Kind(Generic[T, S]):
     start: Callable[[T, waiting.Budget], str]
     differences: Callable[[S, Mapping[str, Any]], list[str]]
     ask_deletion: DeleteCall  # asynchronous; Conflict while it is being created
+    # The settings (template keys) an update call changes in place, and that call: it sets
+    # them as the target asks and returns the resource as it is then.
+    updatable: tuple[str, ...] = ()
+    apply_update: Callable[[S, T, waiting.Budget], S] | None = None
 
     def unnamed_id(self, name: str) -> str:
         return f"{self.noun}:{name}"

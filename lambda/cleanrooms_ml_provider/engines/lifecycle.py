@@ -206,11 +206,15 @@ def _update_in_place(
     seen: S,
 ) -> Outcome:
     different = kind.differences(seen, target.request)
-    if different:
+    fixed = [key for key in different if key not in kind.updatable]
+    if fixed:
         raise RequestError(
-            f"Name: cannot change {kind.what} {target.name} in place ({', '.join(different)}); "
+            f"Name: cannot change {kind.what} {target.name} in place ({', '.join(fixed)}); "
             "it has a custom name: rename it (or omit Name) to replace it"
         )
+    if different and kind.apply_update is not None:
+        logger.info("updating %s in place: %s", target.name, ", ".join(different))
+        seen = kind.apply_update(seen, target, budget)
     added, removed = ownership.set_tags(
         seen.arn, target.tags, seen.tags, kind.words, clock=budget.clock, until=budget.call_until()
     )

@@ -12,19 +12,13 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .. import arns, continuation, waiting
-from ..engines import lifecycle, ownership
+from ..engines import ownership
 from ..engines.kind import Kind
 from ..fields import audience_generation_job as job_fields
 from ..fields import seed_audience as seed_fields
 from . import audience_generation_job_calls as jobs
 from .audience_generation_job_calls import Job, JobTarget, is_job_arn
-from .base import (
-    Completion,
-    check_signal,
-    deleting_polls,
-    deletion_or_signal_follow_up,
-    stack_name,
-)
+from .base import KindHandler, check_signal, stack_name
 
 
 def parse(properties: object, event: Mapping[str, Any]) -> JobTarget:
@@ -78,20 +72,4 @@ KIND: Final[Kind[JobTarget, Job]] = Kind(
     differences=jobs.differences,
     ask_deletion=jobs.delete_job,
 )
-DELETER: Final = KIND.deleter()
-
-physical_id = KIND.physical_id
-create, update, delete = lifecycle.requests(KIND)
-
-
-def completion_check(event: Mapping[str, Any]) -> Completion:
-    """The poller looks the job up by its ARN (the physical id)."""
-    return Completion(*KIND.completion(event))
-
-
-poll = deleting_polls(DELETER, completion_check)
-start_follow_up = deletion_or_signal_follow_up
-
-
-# A started job must be answered under its ARN, or the rollback would orphan it.
-answers_under = KIND.is_id
+HANDLER: Final = KindHandler(KIND)

@@ -12,18 +12,12 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .. import continuation, waiting
-from ..engines import lifecycle, ownership
+from ..engines import ownership
 from ..engines.kind import Kind
 from ..fields import audience_model as model_fields
 from . import audience_model_calls as models
 from .audience_model_calls import Model, ModelTarget, is_model_arn
-from .base import (
-    Completion,
-    check_signal,
-    deleting_polls,
-    deletion_or_signal_follow_up,
-    stack_name,
-)
+from .base import KindHandler, check_signal, stack_name
 
 RESOURCE_TYPE: Final = model_fields.AUDIENCE_MODEL_RESOURCE_TYPE
 
@@ -64,20 +58,4 @@ KIND: Final[Kind[ModelTarget, Model]] = Kind(
     differences=models.differences,
     ask_deletion=models.delete_model,
 )
-DELETER: Final = KIND.deleter()
-
-physical_id = KIND.physical_id
-create, update, delete = lifecycle.requests(KIND)
-
-
-def completion_check(event: Mapping[str, Any]) -> Completion:
-    """The poller looks the model up by its ARN (the physical id)."""
-    return Completion(*KIND.completion(event))
-
-
-poll = deleting_polls(DELETER, completion_check)
-start_follow_up = deletion_or_signal_follow_up
-
-
-# A created model must be answered under its ARN, or the rollback would orphan it.
-answers_under = KIND.is_id
+HANDLER: Final = KindHandler(KIND)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol
 
 from .. import completion, continuation, rules
 from ..clock import Clock
-from ..engines import deletion
+from ..engines import deletion, lifecycle
+from ..engines.kind import Kind, S, T
 from ..fields import common as common_fields
 from ..outcomes import Continue, Outcome
 from ..signal_url import signal_url_problem
@@ -176,3 +177,47 @@ def deletion_or_signal_follow_up(
         )
         return
     hand_over_follow_up(event, function_arn, follow_up, clock=clock)
+
+
+class KindHandler(Generic[T, S]):
+    """The :class:`ResourceHandler` of a billed resource made by :mod:`engines.lifecycle`
+    from its :class:`~engines.kind.Kind` (a generation job, an audience model, ...)."""
+
+    def __init__(self, kind: Kind[T, S]) -> None:
+        self.kind = kind
+        self.deleter = kind.deleter()
+        self._create, self._update, self._delete = lifecycle.requests(kind)
+        self._poll = deleting_polls(self.deleter, self.completion_check)
+
+    def parse(self, properties: object, event: Mapping[str, Any]) -> T:
+        return self.kind.parse(properties, event)
+
+    def physical_id(self, event: Mapping[str, Any]) -> str:
+        return self.kind.physical_id(event)
+
+    def create(self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+        return self._create(event, clock=clock, remaining_s=remaining_s)
+
+    def update(self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+        return self._update(event, clock=clock, remaining_s=remaining_s)
+
+    def delete(self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+        return self._delete(event, clock=clock, remaining_s=remaining_s)
+
+    def completion_check(self, event: Mapping[str, Any]) -> Completion:
+        """The poller looks the resource up by its ARN (the physical id)."""
+        return Completion(*self.kind.completion(event))
+
+    def poll(
+        self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float, function_arn: str
+    ) -> None:
+        self._poll(event, clock=clock, remaining_s=remaining_s, function_arn=function_arn)
+
+    def start_follow_up(
+        self, event: Mapping[str, Any], function_arn: str, follow_up: Continue, *, clock: Clock
+    ) -> None:
+        deletion_or_signal_follow_up(event, function_arn, follow_up, clock=clock)
+
+    def answers_under(self, physical_id: str) -> bool:
+        """Once created it is answered under its ARN, or the rollback would orphan it."""
+        return self.kind.is_id(physical_id)

@@ -27,6 +27,14 @@ CREATE_AUDIENCE_MODEL: Final = "CreateAudienceModel"
 GET_AUDIENCE_MODEL: Final = "GetAudienceModel"
 LIST_AUDIENCE_MODELS: Final = "ListAudienceModels"
 DELETE_AUDIENCE_MODEL: Final = "DeleteAudienceModel"
+CREATE_CONFIGURED_MODEL: Final = "CreateConfiguredAudienceModel"
+GET_CONFIGURED_MODEL: Final = "GetConfiguredAudienceModel"
+LIST_CONFIGURED_MODELS: Final = "ListConfiguredAudienceModels"
+UPDATE_CONFIGURED_MODEL: Final = "UpdateConfiguredAudienceModel"
+DELETE_CONFIGURED_MODEL: Final = "DeleteConfiguredAudienceModel"
+PUT_CONFIGURED_MODEL_POLICY: Final = "PutConfiguredAudienceModelPolicy"
+GET_CONFIGURED_MODEL_POLICY: Final = "GetConfiguredAudienceModelPolicy"
+DELETE_CONFIGURED_MODEL_POLICY: Final = "DeleteConfiguredAudienceModelPolicy"
 OPERATIONS: Final = (
     START,
     LIST,
@@ -45,6 +53,14 @@ OPERATIONS: Final = (
     GET_AUDIENCE_MODEL,
     LIST_AUDIENCE_MODELS,
     DELETE_AUDIENCE_MODEL,
+    CREATE_CONFIGURED_MODEL,
+    GET_CONFIGURED_MODEL,
+    LIST_CONFIGURED_MODELS,
+    UPDATE_CONFIGURED_MODEL,
+    DELETE_CONFIGURED_MODEL,
+    PUT_CONFIGURED_MODEL_POLICY,
+    GET_CONFIGURED_MODEL_POLICY,
+    DELETE_CONFIGURED_MODEL_POLICY,
 )
 
 _WORD_START: Final = re.compile(r"(?<!^)(?=[A-Z])")

@@ -13,7 +13,9 @@ from . import operations as op
 from .exceptions import ServiceError
 from .urls import (
     AUDIENCE_MODEL_PREFIX,
+    CONFIGURED_MODEL_PREFIX,
     GENERATION_JOB_PREFIX,
+    POLICY_SUFFIX,
     TAGS_PREFIX,
     TRAINING_DATASET_PREFIX,
 )
@@ -55,6 +57,21 @@ def _arn_in_path(prefix: str, member: str) -> Callable[[Request], dict[str, obje
 _job_arn = _arn_in_path(GENERATION_JOB_PREFIX, "audienceGenerationJobArn")
 _dataset_arn = _arn_in_path(TRAINING_DATASET_PREFIX, "trainingDatasetArn")
 _model_arn = _arn_in_path(AUDIENCE_MODEL_PREFIX, "audienceModelArn")
+_configured_arn = _arn_in_path(CONFIGURED_MODEL_PREFIX, "configuredAudienceModelArn")
+
+
+def _parse_update(request: Request) -> dict[str, object]:
+    return {**_parse_body(request), **_configured_arn(request)}
+
+
+def _policy_arn(request: Request) -> dict[str, object]:
+    """The configured model's ARN, between the prefix and ``/policy``."""
+    raw = request.path[len(CONFIGURED_MODEL_PREFIX) : -len(POLICY_SUFFIX)]
+    return {"configuredAudienceModelArn": unquote(raw)}
+
+
+def _parse_put_policy(request: Request) -> dict[str, object]:
+    return {**_parse_body(request), **_policy_arn(request)}
 
 
 def _resource_arn(request: Request) -> dict[str, object]:
@@ -87,4 +104,12 @@ PARSERS: Final[Mapping[str, Callable[[Request], dict[str, object]]]] = {
     op.GET_AUDIENCE_MODEL: _model_arn,
     op.LIST_AUDIENCE_MODELS: _parse_query,
     op.DELETE_AUDIENCE_MODEL: _model_arn,
+    op.CREATE_CONFIGURED_MODEL: _parse_body,
+    op.GET_CONFIGURED_MODEL: _configured_arn,
+    op.LIST_CONFIGURED_MODELS: _parse_query,
+    op.UPDATE_CONFIGURED_MODEL: _parse_update,
+    op.DELETE_CONFIGURED_MODEL: _configured_arn,
+    op.PUT_CONFIGURED_MODEL_POLICY: _parse_put_policy,
+    op.GET_CONFIGURED_MODEL_POLICY: _policy_arn,
+    op.DELETE_CONFIGURED_MODEL_POLICY: _policy_arn,
 }

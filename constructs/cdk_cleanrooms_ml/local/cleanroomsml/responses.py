@@ -120,6 +120,7 @@ class CleanRoomsMlEndpoint(ModelOwnerResponses):
                 "exportJobs": backend.list_audience_export_jobs(),
                 "trainingDatasets": backend.list_training_datasets(),
                 "audienceModels": backend.list_audience_models(),
+                "configuredAudienceModels": backend.list_configured_audience_models(),
                 "calls": [asdict(call) for call in self.calls],
                 "modelViolations": list(self.model_violations),
             }

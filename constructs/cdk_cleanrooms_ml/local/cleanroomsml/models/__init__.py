@@ -1,11 +1,12 @@
 """The service's state: one model file per resource type, one backend method per operation.
 
-``audience_export_jobs``, ``audience_generation_jobs``, ``training_datasets`` and
-``audience_models`` hold each resource's records and operations, ``tags`` the tag operations,
-``state`` what they share (lock, clock, state file), ``state_file`` how a later run reads it
-back, ``lifecycle`` the create / delete statuses jobs and models go through, ``statuses`` the
-statuses and timestamps they have in common. A new resource type is one more model file, and its
-class in :class:`CleanRoomsMlBackend`'s bases.
+``audience_export_jobs``, ``audience_generation_jobs``, ``training_datasets``,
+``audience_models`` and ``configured_audience_models`` (with
+``configured_audience_model_policies``, their resource policies) hold each resource's records
+and operations, ``tags`` the tag operations, ``state`` what they share (lock, clock, state
+file), ``state_file`` how a later run reads it back, ``lifecycle`` the create / delete statuses
+jobs and models go through, ``statuses`` the statuses and timestamps they have in common. A new
+resource type is one more model file, and its class in :class:`CleanRoomsMlBackend`'s bases.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from .audience_generation_jobs import (
     GenerationJobDurations,
 )
 from .audience_models import AudienceModel, AudienceModelDurations, AudienceModels
+from .configured_audience_model_policies import ConfiguredAudienceModelPolicies
+from .configured_audience_models import ConfiguredAudienceModel, ConfiguredAudienceModels
 from .state_file import load_state
 from .tags import ResourceTags
 from .training_datasets import TrainingDataset, TrainingDatasets
@@ -47,6 +50,7 @@ __all__ = [
     "AudienceModel",
     "AudienceModelDurations",
     "CleanRoomsMlBackend",
+    "ConfiguredAudienceModel",
     "ExportDurations",
     "ExportJob",
     "ExportRequest",
@@ -57,9 +61,16 @@ __all__ = [
 
 
 class CleanRoomsMlBackend(
-    AudienceExportJobs, AudienceGenerationJobs, TrainingDatasets, AudienceModels, ResourceTags
+    AudienceExportJobs,
+    AudienceGenerationJobs,
+    TrainingDatasets,
+    AudienceModels,
+    ConfiguredAudienceModels,
+    ConfiguredAudienceModelPolicies,
+    ResourceTags,
 ):
-    """Generation jobs, export jobs, training datasets and audience models, behind one lock."""
+    """Generation jobs, export jobs, training datasets, audience models and configured audience
+    models (with their policies), behind one lock."""
 
     def __init__(
         self,
@@ -90,6 +101,8 @@ class CleanRoomsMlBackend(
         self.generation_jobs = {j.arn: j for j in generation_jobs}
         self.training_datasets = {d.arn: d for d in training_datasets or []}
         self.audience_models = {m.arn: m for m in audience_models or []}
+        # Made through the API only: the seed's configured models are configured_audience_models.
+        self.configured_models = {}
         self.export_jobs = []
         self.touched = set()
         self.deleted = set()
@@ -107,8 +120,10 @@ class CleanRoomsMlBackend(
         self.generation_jobs.update((job.arn, job) for job in saved.generation_jobs)
         self.training_datasets.update((d.arn, d) for d in saved.training_datasets)
         self.audience_models.update((m.arn, m) for m in saved.audience_models)
+        self.configured_models = {m.arn: m for m in saved.configured_models}
         self.touched = {
             *(job.arn for job in saved.generation_jobs),
             *(dataset.arn for dataset in saved.training_datasets),
             *(model.arn for model in saved.audience_models),
+            *self.configured_models,
         }

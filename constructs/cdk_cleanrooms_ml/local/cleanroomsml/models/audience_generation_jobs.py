@@ -204,10 +204,14 @@ class AudienceGenerationJobs(BackendState):
     def offered_sizes(self, model_arn: str) -> list[tuple[str, int]] | None:
         """The sizes a configured audience model offers; ``None`` for an unknown model.
 
-        The seed's ``configuredAudienceModels`` first, else the model of a seeded job.
+        The seed's ``configuredAudienceModels`` first, then a configured model created through
+        the API (the bins of its ``audienceSizeConfig``), else the model of a seeded job.
         """
         if model_arn in self.configured_audience_models:
             return list(self.configured_audience_models[model_arn])
+        created = self.configured_models.get(model_arn)
+        if created is not None:
+            return created.offered_sizes()
         for job in self.generation_jobs.values():
             if job.started_by is None and job.configured_audience_model_arn == model_arn:
                 return list(job.offered_sizes)

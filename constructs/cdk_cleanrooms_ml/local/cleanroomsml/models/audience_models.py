@@ -3,8 +3,8 @@
 A model is trained on a training dataset, which must exist. A created one moves CREATE_PENDING
 -> CREATE_IN_PROGRESS -> ACTIVE (or CREATE_FAILED) over the durations of the seed's
 ``audienceModelDurations`` (training takes hours by default: use the fast clock); once deleted
-DELETE_PENDING -> DELETE_IN_PROGRESS -> gone (or DELETE_FAILED). Names are unique per account,
-and a model being created cannot be deleted.
+DELETE_PENDING -> DELETE_IN_PROGRESS -> gone (or DELETE_FAILED). Names are unique per account;
+a model being created, or one a configured audience model still uses, cannot be deleted.
 """
 
 from __future__ import annotations
@@ -150,5 +150,14 @@ class AudienceModels(BackendState):
                 )
             if status in DELETING:
                 return  # already being deleted: a repeated Delete changes nothing
+            users = sorted(
+                m.name for m in self.configured_models.values() if m.audience_model_arn == arn
+            )
+            if users:
+                raise ServiceError(
+                    "ConflictException",
+                    f"Audience model {arn} is used by the configured audience model(s) "
+                    f"{', '.join(users)}; delete those first",
+                )
             model.begin_delete(now, self.audience_model_durations, take_failure(arn))
             self.changed(model)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .audience_export_jobs import ExportDurations, ExportJob
     from .audience_generation_jobs import GenerationJob, GenerationJobDurations
     from .audience_models import AudienceModel, AudienceModelDurations
+    from .configured_audience_models import ConfiguredAudienceModel
     from .training_datasets import TrainingDataset
 
 
@@ -40,11 +41,14 @@ class BackendState:
     audience_model_durations: AudienceModelDurations
     output_prefix: str
     state_file: Path | None
+    # The seed's configured models (ARN -> offered sizes): known to generation jobs only.
     configured_audience_models: Mapping[str, list[tuple[str, int]]]
     generation_jobs: dict[str, GenerationJob]
     export_jobs: list[ExportJob]
     training_datasets: dict[str, TrainingDataset]
     audience_models: dict[str, AudienceModel]
+    # Configured models created through the API (and their resource policies).
+    configured_models: dict[str, ConfiguredAudienceModel]
     # Resources made or changed through the API are kept in the state file (by ARN); seeded
     # ones that were deleted are remembered as deleted, so a later run does not bring them back.
     touched: set[str]
@@ -60,6 +64,7 @@ class BackendState:
                 ("generationJobs", self.generation_jobs),
                 ("trainingDatasets", self.training_datasets),
                 ("audienceModels", self.audience_models),
+                ("configuredAudienceModels", self.configured_models),
             ):
                 payload[key] = [asdict(item) for arn, item in kind.items() if arn in self.touched]
             payload["deletedArns"] = sorted(self.deleted)
@@ -113,4 +118,14 @@ class BackendState:
         model = self.audience_models.get(arn)
         if model is None:
             raise ServiceError("ResourceNotFoundException", f"Audience model {arn} not found")
+        return model
+
+    def configured_model(self, arn: str) -> ConfiguredAudienceModel:
+        """The configured audience model ``arn`` (created through the API), or the service's
+        not-found error."""
+        model = self.configured_models.get(arn)
+        if model is None:
+            raise ServiceError(
+                "ResourceNotFoundException", f"Configured audience model {arn} not found"
+            )
         return model

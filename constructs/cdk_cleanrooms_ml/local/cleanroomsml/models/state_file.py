@@ -11,6 +11,7 @@ from ...errors import StateError
 from .audience_export_jobs import ExportJob
 from .audience_generation_jobs import GenerationJob
 from .audience_models import AudienceModel
+from .configured_audience_models import ConfiguredAudienceModel
 from .training_datasets import TrainingDataset
 
 
@@ -23,6 +24,7 @@ class SavedState:
     generation_jobs: list[GenerationJob]
     training_datasets: list[TrainingDataset]
     audience_models: list[AudienceModel]
+    configured_models: list[ConfiguredAudienceModel]
     deleted: set[str]
 
 
@@ -40,6 +42,10 @@ def load_state(path: Path) -> SavedState:
                 TrainingDataset.from_state(i) for i in data.get("trainingDatasets", [])
             ],
             audience_models=[AudienceModel.from_state(i) for i in data.get("audienceModels", [])],
+            configured_models=[
+                ConfiguredAudienceModel.from_state(i)
+                for i in data.get("configuredAudienceModels", [])
+            ],
             deleted={str(arn) for arn in deleted},
         )
     except (ValueError, TypeError, AttributeError) as error:

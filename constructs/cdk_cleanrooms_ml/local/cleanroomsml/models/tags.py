@@ -1,5 +1,5 @@
 """TagResource, UntagResource and ListTagsForResource, on whichever taggable resource the ARN
-names: a generation job, a training dataset or an audience model."""
+names: a generation job, a training dataset, an audience model or a configured audience model."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class ResourceTags(BackendState):
             self.generation_jobs.get(arn)
             or self.training_datasets.get(arn)
             or self.audience_models.get(arn)
+            or self.configured_models.get(arn)
         )
         # Any ARN that names no taggable resource here is a resource not found.
         if found is None:
