@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml._handler.fields import audience_model as model_fields
-from tests.handler.bad_input import Case
+from tests.handler.bad_input import Case, assert_handler_refuses, assert_refused, assert_wide
 from tests.handler.model_support import DATASET_ARN, model_event
 from tests.handler.services import Services
-from tests.handler.support import invoke_handler
 
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 START = "TrainingDataStartTime"
@@ -130,27 +128,16 @@ CASES = [
 
 
 def test_the_matrix_is_wide_and_its_ids_unique() -> None:
-    assert len(CASES) >= 30
-    assert len({case.id for case in CASES}) == len(CASES)
+    assert_wide(CASES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_names_the_field_and_the_rule(case: Case) -> None:
-    with pytest.raises(rules.ValidationError) as raised:
-        model_fields.parse_properties(case.props)
-    assert raised.value.field == case.field
-    assert case.rule in raised.value.rule
-    assert str(raised.value).startswith(f"{case.field}: ")
+    assert_refused(model_fields.parse_properties, case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_the_handler_fails_naming_the_field_and_calls_nothing(
     case: Case, services: Services
 ) -> None:
-    result = invoke_handler(model_event("Create", case.props), services=services)
-
-    assert result.response is not None
-    assert result.response["Status"] == "FAILED"
-    assert result.response["Reason"].startswith(f"{case.field}: "), result.response["Reason"]
-    assert case.rule in result.response["Reason"]
-    assert result.operations == []  # no CreateAudienceModel, nor anything else
+    assert_handler_refuses(model_event("Create", case.props), services, case)

@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml._handler.fields import configured_audience_model as fields
-from tests.handler.bad_input import Case
+from tests.handler.bad_input import Case, assert_handler_refuses, assert_refused, assert_wide
 from tests.handler.model_support import configured_event
 from tests.handler.services import Services
-from tests.handler.support import invoke_handler
 
 MODEL_ARN = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-model/shoppers"
 ROLE_ARN = "arn:aws:iam::111122223333:role/audience-writer"
@@ -118,26 +116,16 @@ CASES = [
 
 
 def test_the_matrix_is_wide_and_its_ids_unique() -> None:
-    assert len(CASES) >= 30
-    assert len({case.id for case in CASES}) == len(CASES)
+    assert_wide(CASES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_names_the_field_and_the_rule(case: Case) -> None:
-    with pytest.raises(rules.ValidationError) as raised:
-        fields.parse_properties(case.props)
-    assert raised.value.field == case.field
-    assert case.rule in raised.value.rule
+    assert_refused(fields.parse_properties, case)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_the_handler_fails_naming_the_field_and_calls_nothing(
     case: Case, services: Services
 ) -> None:
-    result = invoke_handler(configured_event("Create", case.props), services=services)
-
-    assert result.response is not None
-    assert result.response["Status"] == "FAILED"
-    assert result.response["Reason"].startswith(f"{case.field}: "), result.response["Reason"]
-    assert case.rule in result.response["Reason"]
-    assert result.operations == []
+    assert_handler_refuses(configured_event("Create", case.props), services, case)

@@ -110,6 +110,20 @@ def model_app(
     )
 
 
+def clicks_dataset(stack: cdk.Stack) -> TrainingDataset:
+    """The construct's dataset of the clicks table (user, item and time columns)."""
+    return TrainingDataset(
+        stack,
+        "Dataset",
+        source=TrainingDataSource.glue("ads", "clicks"),
+        columns=[
+            Column("user_id", ColumnType.USER_ID),
+            Column("item_id", ColumnType.ITEM_ID),
+            Column("ts", ColumnType.TIMESTAMP),
+        ],
+    )
+
+
 def models(cloud: LocalCloud) -> list[dict[str, Any]]:
     backend = cloud.endpoint.backend
     return [
@@ -202,16 +216,7 @@ def test_the_construct_waits_hours_for_training_and_reads_the_arn_after_it(
     out = tmp_path / "cdk.out"
     app = cdk.App(outdir=str(out))
     stack = cdk.Stack(app, STACK, env=cdk.Environment(account="111122223333", region="us-east-1"))
-    dataset = TrainingDataset(
-        stack,
-        "Dataset",
-        source=TrainingDataSource.glue("ads", "clicks"),
-        columns=[
-            Column("user_id", ColumnType.USER_ID),
-            Column("item_id", ColumnType.ITEM_ID),
-            Column("ts", ColumnType.TIMESTAMP),
-        ],
-    )
+    dataset = clicks_dataset(stack)
     model = AudienceModel(
         stack,
         "Shoppers",
@@ -245,16 +250,7 @@ def test_the_whole_lookalike_flow_deploys_in_one_app_and_is_destroyed(
     out = tmp_path / "cdk.out"
     app = cdk.App(outdir=str(out))
     stack = cdk.Stack(app, STACK, env=cdk.Environment(account="111122223333", region="us-east-1"))
-    dataset = TrainingDataset(
-        stack,
-        "Dataset",
-        source=TrainingDataSource.glue("ads", "clicks"),
-        columns=[
-            Column("user_id", ColumnType.USER_ID),
-            Column("item_id", ColumnType.ITEM_ID),
-            Column("ts", ColumnType.TIMESTAMP),
-        ],
-    )
+    dataset = clicks_dataset(stack)
     model = AudienceModel(
         stack,
         "Model",
