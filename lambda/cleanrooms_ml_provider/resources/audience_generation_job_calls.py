@@ -16,6 +16,7 @@ from ..engines.kind import OwnedTarget
 from ..engines.ownership import covers, template_key
 from ..fields import audience_generation_job as job_fields
 from ..fields import common as common_fields
+from ..listing import arn_named
 from ..service_errors import Words, mapped_errors
 from ..statuses import Size, status_details
 
@@ -24,7 +25,6 @@ GET_JOB: Final = "GetAudienceGenerationJob"
 LIST_JOBS: Final = "ListAudienceGenerationJobs"
 DELETE_JOB: Final = "DeleteAudienceGenerationJob"
 IN_FLIGHT_JOBS_PER_ACCOUNT: Final = 10
-PAGE_SIZE: Final = 100
 
 logger = logging.getLogger(__name__)
 
@@ -129,22 +129,20 @@ def get_job(arn: str, *, clock: Clock, until: float, attempts: int | None = None
 def find_job(
     model_arn: str, name: str, *, clock: Clock, until: float, attempts: int | None = None
 ) -> str | None:
-    """The ARN of the job called ``name`` started on the model, if any (names are unique per
-    account, and List is the only way from a name to an ARN)."""
-
-    def look(timeout: float) -> str | None:
-        paginator = clients.cleanroomsml(timeout).get_paginator("list_audience_generation_jobs")
-        pages = paginator.paginate(
-            configuredAudienceModelArn=model_arn, PaginationConfig={"PageSize": PAGE_SIZE}
-        )
-        for page in pages:
-            for summary in page["audienceGenerationJobs"]:
-                if summary["name"] == name:
-                    return summary["audienceGenerationJobArn"]
-        return None
-
-    with mapped_errors(LIST_JOBS, model_arn, WORDS):
-        return clients.call(look, clock=clock, until=until, action=LIST_JOBS, attempts=attempts)
+    """The ARN of the job called ``name`` started on the model, if any."""
+    return arn_named(
+        LIST_JOBS,
+        "list_audience_generation_jobs",
+        "audienceGenerationJobs",
+        "audienceGenerationJobArn",
+        name,
+        words=WORDS,
+        resource=model_arn,
+        clock=clock,
+        until=until,
+        attempts=attempts,
+        configuredAudienceModelArn=model_arn,
+    )
 
 
 def start_job(request: Mapping[str, Any], *, clock: Clock, until: float) -> str:

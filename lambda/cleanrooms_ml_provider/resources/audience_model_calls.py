@@ -15,6 +15,7 @@ from ..clock import Clock
 from ..engines.kind import OwnedTarget
 from ..fields import audience_model as model_fields
 from ..fields import common as common_fields
+from ..listing import arn_named
 from ..service_errors import Words, mapped_errors
 from ..statuses import status_details
 
@@ -22,7 +23,6 @@ CREATE_MODEL: Final = "CreateAudienceModel"
 GET_MODEL: Final = "GetAudienceModel"
 LIST_MODELS: Final = "ListAudienceModels"
 DELETE_MODEL: Final = "DeleteAudienceModel"
-PAGE_SIZE: Final = 100
 WHAT: Final = "audience model"
 # The settings CreateAudienceModel took, as Get shows them, by their template keys.
 _SETTINGS: Final = {
@@ -107,25 +107,19 @@ def get_model(arn: str, budget: waiting.Budget, attempts: int | None = None) -> 
 
 
 def find_model(name: str, budget: waiting.Budget, attempts: int | None = None) -> str | None:
-    """The ARN of the account's model called ``name``, if any (names are unique per account,
-    and List is the only way from a name to an ARN)."""
-
-    def look(timeout: float) -> str | None:
-        paginator = clients.cleanroomsml(timeout).get_paginator("list_audience_models")
-        for page in paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}):
-            for summary in page["audienceModels"]:
-                if summary["name"] == name:
-                    return str(summary["audienceModelArn"])
-        return None
-
-    with mapped_errors(LIST_MODELS, name, WORDS):
-        return clients.call(
-            look,
-            clock=budget.clock,
-            until=budget.call_until(),
-            action=LIST_MODELS,
-            attempts=attempts,
-        )
+    """The ARN of the account's model called ``name``, if any."""
+    return arn_named(
+        LIST_MODELS,
+        "list_audience_models",
+        "audienceModels",
+        "audienceModelArn",
+        name,
+        words=WORDS,
+        resource=name,
+        clock=budget.clock,
+        until=budget.call_until(),
+        attempts=attempts,
+    )
 
 
 def create_model(request: Mapping[str, Any], budget: waiting.Budget) -> str:

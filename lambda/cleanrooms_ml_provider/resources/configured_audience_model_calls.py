@@ -13,6 +13,7 @@ from .. import arns, clients, rules, waiting
 from ..clock import Clock
 from ..engines.kind import OwnedTarget
 from ..fields import configured_audience_model as fields
+from ..listing import arn_named
 from ..service_errors import Words, mapped_errors
 from ..statuses import status_details
 
@@ -21,7 +22,6 @@ GET: Final = "GetConfiguredAudienceModel"
 LIST: Final = "ListConfiguredAudienceModels"
 UPDATE: Final = "UpdateConfiguredAudienceModel"
 DELETE: Final = "DeleteConfiguredAudienceModel"
-PAGE_SIZE: Final = 100
 WHAT: Final = "configured audience model"
 # Create's settings as Get shows them, by request key, and the template keys they come from.
 _SETTINGS: Final = {
@@ -100,18 +100,18 @@ def get_model(arn: str, budget: waiting.Budget, attempts: int | None = None) -> 
 
 def find_model(name: str, budget: waiting.Budget, attempts: int | None = None) -> str | None:
     """The ARN of the account's configured model called ``name``, if any."""
-
-    def look(timeout: float) -> str | None:
-        paginator = clients.cleanroomsml(timeout).get_paginator("list_configured_audience_models")
-        for page in paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}):
-            for summary in page["configuredAudienceModels"]:
-                if summary["name"] == name:
-                    return str(summary["configuredAudienceModelArn"])
-        return None
-
-    with mapped_errors(LIST, name, WORDS):
-        until = budget.call_until()
-        return clients.call(look, clock=budget.clock, until=until, action=LIST, attempts=attempts)
+    return arn_named(
+        LIST,
+        "list_configured_audience_models",
+        "configuredAudienceModels",
+        "configuredAudienceModelArn",
+        name,
+        words=WORDS,
+        resource=name,
+        clock=budget.clock,
+        until=budget.call_until(),
+        attempts=attempts,
+    )
 
 
 def create_model(request: Mapping[str, Any], budget: waiting.Budget) -> str:
