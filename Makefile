@@ -12,6 +12,13 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DEFAULT_REGION ?= us-east-1
 export CDK_DEFAULT_ACCOUNT ?= 111122223333
 STACK ?= AudienceExportExample
+# FLOW=whole: the whole lookalike flow (app.py's LookalikeFlowExample), on virtual time (training
+# takes hours).
+ifeq ($(FLOW),whole)
+CDK_ARGS += -c flow=whole
+STACK := LookalikeFlowExample
+LOCAL_ARGS += --fast-clock
+endif
 CDK := $(CURDIR)/node_modules/.bin/cdk
 
 .PHONY: deploy destroy synth test lint typecheck bench setup clean
@@ -19,10 +26,10 @@ CDK := $(CURDIR)/node_modules/.bin/cdk
 ## Main job: synthesize app.py, then deploy it to the embedded Clean Rooms ML endpoint.
 deploy: setup
 	$(CDK) synth --quiet $(CDK_ARGS)
-	$(BIN)/python -m cdk_cleanrooms_ml.local deploy --app-dir cdk.out --stack $(STACK)
+	$(BIN)/python -m cdk_cleanrooms_ml.local deploy --app-dir cdk.out --stack $(STACK) $(LOCAL_ARGS)
 
 destroy: setup
-	$(BIN)/python -m cdk_cleanrooms_ml.local destroy --app-dir cdk.out --stack $(STACK)
+	$(BIN)/python -m cdk_cleanrooms_ml.local destroy --app-dir cdk.out --stack $(STACK) $(LOCAL_ARGS)
 
 synth: setup
 	$(CDK) synth --quiet $(CDK_ARGS)

@@ -18,6 +18,10 @@ The export's inputs, in both modes: ``size_type`` (ABSOLUTE or PERCENTAGE), ``si
 ``shared``: the app also holds the provider stack ``CleanRoomsMlAudienceExportProvider``, which
 exports its ServiceToken as ``export_name``, and the example stack imports that provider by its
 token (no Lambda); that provider serves generation jobs too.
+``flow=whole`` declares the whole lookalike flow instead, in the stack ``LookalikeFlowExample``:
+training dataset, audience model, configured model, its resource policy, its association with
+the collaboration of ``membership_id`` (the offline harness's default membership), a generation
+job on it and an export (``make deploy FLOW=whole``).
 A rejected value's error names the construct's field and the rule, and a note names the
 context key that set it.
 The defaults below are those of cdk.json, for running ``python3 app.py`` without the CDK CLI;
@@ -29,17 +33,27 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from aws_cdk import App, CfnOutput, Environment, Fn, Stack, Tags
+from aws_cdk import App, CfnOutput, Duration, Environment, Fn, Stack, Tags
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_cleanrooms_ml import (
     AudienceExport,
     AudienceGenerationJob,
+    AudienceModel,
     AudienceSize,
+    AudienceSizeConfig,
     CleanRoomsMlProvider,
     CleanRoomsMlProviderStack,
+    Column,
+    ColumnType,
+    ConfiguredAudienceModel,
+    ConfiguredAudienceModelAssociation,
     ICleanRoomsMlProvider,
     SeedAudience,
+    SharedAudienceMetrics,
+    TrainingDataset,
+    TrainingDataSource,
     ValidationError,
 )
 from cdk_cleanrooms_ml.provider_app import cli_environment
@@ -60,8 +74,12 @@ DEFAULTS: dict[str, str] = {
     "description": "Lookalike audience for the example campaign",
     "provider": "own",
     "export_name": CleanRoomsMlProviderStack.DEFAULT_EXPORT_NAME,
+    "flow": "export",
+    "membership_id": "5e0c7a3d-2b4f-4c19-8a6e-0d1f2a3b4c5d",
 }
 PROVIDER_MODES = ("own", "shared")
+FLOWS = ("export", "whole")
+FLOW_STACK_NAME = "LookalikeFlowExample"
 PROJECT_TAG = ("project", "cleanrooms-ml-example")
 # The construct field an error names -> the context key that set it.
 EXPORT_KEYS: dict[str, str] = {
@@ -71,6 +89,7 @@ EXPORT_KEYS: dict[str, str] = {
     "name": "name",
     "description": "description",
 }
+FLOW_KEYS: dict[str, str] = {"membership_id": "membership_id", "seed_audience.uri": "seed_uri"}
 JOB_KEYS: dict[str, str] = {
     "configured_audience_model_arn": "model_arn",
     "seed_audience.uri": "seed_uri",
@@ -176,10 +195,71 @@ class AudienceExportExampleStack(Stack):
         return job
 
 
-def build(app: App) -> AudienceExportExampleStack:
+class LookalikeFlowExampleStack(Stack):
+    """The whole lookalike flow, model owner's half and seed owner's: a training dataset, an
+    audience model trained on it (hours), a configured model offering it, its resource policy,
+    its association with a collaboration (``membership_id``), a generation job and an export."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, env: Environment | None = None
+    ) -> None:
+        super().__init__(scope, construct_id, env=env)
+        dataset = TrainingDataset(
+            self,
+            "Clicks",
+            source=TrainingDataSource.glue("ads", "clicks"),
+            columns=[
+                Column("user_id", ColumnType.USER_ID),
+                Column("item_id", ColumnType.ITEM_ID),
+                Column("ts", ColumnType.TIMESTAMP),
+            ],
+        )
+        model = AudienceModel(
+            self,
+            "Shoppers",
+            training_dataset_arn=dataset.training_dataset_arn,
+            wait_for_completion=Duration.hours(4),
+        )
+        writer = iam.Role(
+            self, "AudienceWriter", assumed_by=iam.ServicePrincipal("cleanrooms-ml.amazonaws.com")
+        )
+        offer = ConfiguredAudienceModel(
+            self,
+            "Offer",
+            audience_model_arn=model.audience_model_arn,
+            output_location="s3://cleanrooms-ml-example-audiences/lookalikes/",
+            output_role=writer,
+            shared_audience_metrics=SharedAudienceMetrics.ALL,
+            audience_size_config=AudienceSizeConfig.percentage([5, 10, 20]),
+        )
+        offer.grant_generate(iam.AccountPrincipal(self.account))
+        with keys_of(FLOW_KEYS):
+            association = ConfiguredAudienceModelAssociation(
+                self,
+                "InCollaboration",
+                membership_id=context(self, "membership_id").strip(),
+                configured_audience_model_arn=offer.configured_audience_model_arn,
+                manage_resource_policies=False,
+            )
+            seed = SeedAudience.from_s3(context(self, "seed_uri").strip(), role=writer)
+        job = offer.generate("Lookalikes", seed_audience=seed)
+        job.node.add_dependency(association)  # generated once offered to the collaboration
+        export = job.export("Top10", audience_size=AudienceSize.percentage(10))
+        Tags.of(self).add(*PROJECT_TAG)
+        CfnOutput(self, "ModelArn", value=model.audience_model_arn)
+        CfnOutput(self, "CollaborationId", value=association.collaboration_id)
+        CfnOutput(self, "ExportLocation", value=export.output_location)
+
+
+def build(app: App) -> Stack:
     """The example stack (and, with ``provider=shared``, the provider stack it imports from)."""
     # Set by the CDK CLI from the current credentials; without them the stacks are env-agnostic.
     env = cli_environment()
+    flow = context(app, "flow").strip().lower()
+    if flow not in FLOWS:
+        raise ValueError(f"flow: {flow!r} is not one of {', '.join(FLOWS)}")
+    if flow == "whole":
+        return LookalikeFlowExampleStack(app, FLOW_STACK_NAME, env=env)
     mode = context(app, "provider").strip().lower()
     if mode not in PROVIDER_MODES:
         raise ValueError(f"provider: {mode!r} is not one of {', '.join(PROVIDER_MODES)}")

@@ -21,6 +21,7 @@ from . import (
     cold_import,
     handler,
     long_wait,
+    per_type,
     synth,
     synth_process,
     throttled,
@@ -67,6 +68,10 @@ SMOKE: Final = Settings(
 # Concurrent exports under the rate limit (throttled.py): N for the full run and for --smoke.
 THROTTLED_COUNTS: Final = (10, 50, 100)
 THROTTLED_SMOKE_COUNTS: Final = (3,)
+# Instances of each resource type per stack (per_type.py): the fixed cost shows at N=1, the
+# cost per instance between the two.
+PER_TYPE_COUNTS: Final = (1, 10)
+PER_TYPE_SMOKE_COUNTS: Final = (1, 2)
 
 
 # Simulated job durations (long_wait.py): hours for the full run and for --smoke. The longest
@@ -106,6 +111,10 @@ class Run:
 def run(settings: Settings, work: Path) -> Run:
     result = Run()
     result.add("synth", lambda: synth.section(settings.counts, settings.synth_repeats))
+    result.add(
+        "template per resource type",
+        lambda: per_type.section(PER_TYPE_SMOKE_COUNTS if settings is SMOKE else PER_TYPE_COUNTS),
+    )
     result.add(
         "synth process",
         lambda: synth_process.section(settings.process_counts, settings.process_repeats, work),

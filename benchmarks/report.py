@@ -190,6 +190,14 @@ METHOD = """\
   *(shared role)* repeat this against the peer given one shared `role=` (its leanest form: no
   policy resource per call). **Synth as a process** times whole `python` processes building and
   synthesizing the same apps, as `cdk synth` runs an app, so once-per-process work counts.
+- **Template per resource type**: for each entry of `benchmarks/per_type.py`'s `TYPES`, a stack
+  holding N instances of that construct (the first brings the stack's provider, as a user's
+  app gets it) and one holding N of its nearest peer: an `AwsCustomResource` whose `on_create`
+  makes the same Clean Rooms ML call and whose `on_delete` calls the delete API, with its own
+  policy (`from_sdk_calls` or explicit statements, PassRole where the call passes a role); for
+  `TrainingDataset`, a `CfnTrainingDataset` and a hand-written reader role. Template bytes and
+  resource counts as in **Synth**; fixed is the intercept at N = 0, per instance the growth
+  between the two N, each instance with inputs of its own.
 - **Handler**: the synthesized stack (one export) deployed with the library's offline harness
   (`cdk_cleanrooms_ml.local.harness.LocalCloud`: embedded Clean Rooms ML endpoint, handler in
   its own `python -I -S` process with the real boto3 and crhelper, HTTPS ResponseURL). The

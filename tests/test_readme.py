@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,9 +15,11 @@ import pytest
 from aws_cdk.assertions import Template
 
 from cdk_cleanrooms_ml import (
+    ASSOCIATION_RESOURCE_TYPE,
     AUDIENCE_MODEL_RESOURCE_TYPE,
     CONFIGURED_MODEL_RESOURCE_TYPE,
     GENERATION_JOB_RESOURCE_TYPE,
+    POLICY_RESOURCE_TYPE,
     RESOURCE_TYPE,
 )
 from tests.constructs.support import (
@@ -106,6 +109,10 @@ def test_model_owner_snippet_synthesizes_a_model_that_waits_eight_hours() -> Non
     [wait] = resources_of_type(template, "AWS::CloudFormation::WaitCondition").values()
     assert wait["Properties"]["Timeout"] == str(8 * 3600)
     assert set(template["Outputs"]) == {"ModelArn"}
+    [policy] = resources_of_type(template, POLICY_RESOURCE_TYPE).values()
+    assert "cleanrooms-ml:CollaborationId" in json.dumps(policy["Properties"]["PolicyDocument"])
+    [association] = resources_of_type(template, ASSOCIATION_RESOURCE_TYPE).values()
+    assert association["Properties"]["ManageResourcePolicies"] == "false"
     [configured] = resources_of_type(template, CONFIGURED_MODEL_RESOURCE_TYPE).values()
     assert configured["Properties"]["AudienceSizeConfig"] == {
         "Type": "PERCENTAGE",

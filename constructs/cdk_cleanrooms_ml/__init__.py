@@ -27,6 +27,10 @@ if TYPE_CHECKING:
         ConfiguredAudienceModel,
         SharedAudienceMetrics,
     )
+    from cdk_cleanrooms_ml.configured_model_association import (
+        ConfiguredAudienceModelAssociation,
+    )
+    from cdk_cleanrooms_ml.configured_model_policy import ConfiguredAudienceModelPolicy
     from cdk_cleanrooms_ml.generation_job import AudienceGenerationJob
     from cdk_cleanrooms_ml.imported_job import ImportedAudienceGenerationJob
     from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
@@ -34,12 +38,15 @@ if TYPE_CHECKING:
     from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
     from cdk_cleanrooms_ml.provider_grants import ProviderGrants
     from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider, ProviderGrant
+    from cdk_cleanrooms_ml.provider_model_owner import ModelOwnerAllowList
     from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, LogLevel
     from cdk_cleanrooms_ml.provider_stack import CleanRoomsMlProviderStack
     from cdk_cleanrooms_ml.resource_types import (
+        ASSOCIATION_RESOURCE_TYPE,
         AUDIENCE_MODEL_RESOURCE_TYPE,
         CONFIGURED_MODEL_RESOURCE_TYPE,
         GENERATION_JOB_RESOURCE_TYPE,
+        POLICY_RESOURCE_TYPE,
         RESOURCE_TYPE,
     )
     from cdk_cleanrooms_ml.seed_audience import SeedAudience, SeedCompute, WorkerType
@@ -60,8 +67,13 @@ _MODULE_OF: Final = {
     "AudienceSizeConfig": "cdk_cleanrooms_ml.configured_audience_model",
     "ChildResourceTagPolicy": "cdk_cleanrooms_ml.configured_audience_model",
     "ConfiguredAudienceModel": "cdk_cleanrooms_ml.configured_audience_model",
+    "ConfiguredAudienceModelPolicy": "cdk_cleanrooms_ml.configured_model_policy",
+    "ConfiguredAudienceModelAssociation": "cdk_cleanrooms_ml.configured_model_association",
+    "ModelOwnerAllowList": "cdk_cleanrooms_ml.provider_model_owner",
     "SharedAudienceMetrics": "cdk_cleanrooms_ml.configured_audience_model",
     "CONFIGURED_MODEL_RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
+    "POLICY_RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
+    "ASSOCIATION_RESOURCE_TYPE": "cdk_cleanrooms_ml.resource_types",
     "AudienceSize": "cdk_cleanrooms_ml.audience_size",
     "AudienceSizeType": "cdk_cleanrooms_ml.audience_size",
     "CleanRoomsMlProvider": "cdk_cleanrooms_ml.provider",
@@ -86,9 +98,11 @@ _MODULE_OF: Final = {
     "WorkerType": "cdk_cleanrooms_ml.seed_audience",
 }
 __all__ = [
+    "ASSOCIATION_RESOURCE_TYPE",
     "AUDIENCE_MODEL_RESOURCE_TYPE",
     "CONFIGURED_MODEL_RESOURCE_TYPE",
     "GENERATION_JOB_RESOURCE_TYPE",
+    "POLICY_RESOURCE_TYPE",
     "RESOURCE_TYPE",
     "AudienceExport",
     "AudienceGenerationJob",
@@ -103,6 +117,8 @@ __all__ = [
     "Column",
     "ColumnType",
     "ConfiguredAudienceModel",
+    "ConfiguredAudienceModelAssociation",
+    "ConfiguredAudienceModelPolicy",
     "IAudienceGenerationJob",
     "ICleanRoomsMlProvider",
     "ITrainingDataset",
@@ -110,6 +126,7 @@ __all__ = [
     "ImportedCleanRoomsMlProvider",
     "ImportedTrainingDataset",
     "LogLevel",
+    "ModelOwnerAllowList",
     "ProviderGrant",
     "ProviderGrants",
     "SeedAudience",

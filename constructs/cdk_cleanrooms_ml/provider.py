@@ -15,10 +15,17 @@ from constructs import Construct, IConstruct
 from cdk_cleanrooms_ml import job_grants, provider_nag
 from cdk_cleanrooms_ml.asset import HANDLER, handler_code
 from cdk_cleanrooms_ml.imported_provider import ImportedCleanRoomsMlProvider
-from cdk_cleanrooms_ml.model_grants import AUDIENCE_MODELS, CONFIGURED_MODELS
+from cdk_cleanrooms_ml.model_grants import (
+    ASSOCIATION_STATEMENTS,
+    AUDIENCE_MODELS,
+    CONFIGURED_MODELS,
+    POLICY_RESOURCE_ACTIONS,
+    association_arns,
+)
 from cdk_cleanrooms_ml.provider_drain import ProviderDrain
 from cdk_cleanrooms_ml.provider_grants import ProviderGrants
 from cdk_cleanrooms_ml.provider_interface import ProviderGrant
+from cdk_cleanrooms_ml.provider_nag import nag_rendering
 from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
 from cdk_cleanrooms_ml.resource_types import (
     AUDIENCE_MODEL_RESOURCE_TYPE,
@@ -27,6 +34,7 @@ from cdk_cleanrooms_ml.resource_types import (
     role_description,
 )
 from cdk_cleanrooms_ml.scheduling import PollScheduling
+from cdk_cleanrooms_ml.tokens import is_token
 
 # The handler answers within its inline wait budget and hands longer waits to a new invocation.
 FUNCTION_TIMEOUT: Final = Duration.minutes(5)
@@ -275,6 +283,41 @@ class CleanRoomsMlProvider(Construct):
         on exactly the output role, only towards ``cleanrooms-ml.amazonaws.com``.
         """
         return self.grants.model_owner(CONFIGURED_MODELS, audience_model_arn, [output_role_arn])
+
+    def grant_configured_audience_model_policy(
+        self, configured_audience_model_arn: str
+    ) -> ProviderGrant:
+        """Let the handler put, read and delete the resource policy of one configured audience
+        model: the three policy actions and the tag actions (a refused update's mark) on
+        exactly its ARN, in the policy resource ``ConfiguredAudienceModelPoliciesPolicy``
+        (created on first use)."""
+        return self.grants.exact(
+            "ConfiguredAudienceModelPoliciesPolicy",
+            [POLICY_RESOURCE_ACTIONS],
+            [[configured_audience_model_arn]],
+        )
+
+    def grant_configured_audience_model_association(
+        self, *, membership_id: str, configured_audience_model_arn: str
+    ) -> ProviderGrant:
+        """Let the handler create, read, update, tag and delete associations of one configured
+        model in one membership, in the policy resource
+        ``ConfiguredAudienceModelAssociationsPolicy``: Create and List on the membership;
+        Create, Get, Update, Delete and the tag actions on its associations
+        (``membership/<id>/configuredaudiencemodelassociation/*``: the id is the service's);
+        Get and the policy actions on the configured model (what Create and Delete do to it).
+        """
+        arns = association_arns(self, membership_id, configured_audience_model_arn)
+        grant = self.grants.exact(
+            "ConfiguredAudienceModelAssociationsPolicy", ASSOCIATION_STATEMENTS, arns
+        )
+        [policy] = grant.depends_on
+        if not is_token(membership_id):
+            pattern = f"membership/{membership_id}/configuredaudiencemodelassociation/*"
+            self.grants.acknowledge_on(
+                policy, nag_rendering(self, "cleanrooms", pattern), provider_nag.ASSOCIATIONS
+            )
+        return grant
 
     def job_resources(self) -> job_grants.JobResources:
         """The resources of the export statement: decided once, when first asked at synth."""

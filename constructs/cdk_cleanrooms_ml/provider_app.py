@@ -2,10 +2,13 @@
 
     cdk deploy --app "python3 -m cdk_cleanrooms_ml.provider_app" \\
         [-c export_name=CleanRoomsMlAudienceExportServiceToken] [-c stack_name=...] \\
-        [-c allowed_job_arns=<job ARN pattern>,<job ARN pattern>,...]
+        [-c allowed_job_arns=<job ARN pattern>,<job ARN pattern>,...] \
+        [-c training_dataset_arns=<pattern>,... -c output_role_arns=<pattern>,... \
+         -c membership_ids=<id>,...]
 
 Without ``allowed_job_arns`` the provider may export every generation job of its account and
-region.
+region. With ``training_dataset_arns`` and ``output_role_arns`` it serves the model owner's
+resources too (a ``ModelOwnerAllowList``; ``membership_ids`` for associations).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 from aws_cdk import App, Environment
 
 from cdk_cleanrooms_ml._handler.rules import ValidationError
+from cdk_cleanrooms_ml.provider_model_owner import ModelOwnerAllowList
 from cdk_cleanrooms_ml.provider_stack import (
     DEFAULT_EXPORT_NAME,
     DEFAULT_STACK_NAME,
@@ -29,13 +33,14 @@ def cli_environment() -> Environment | None:
     return Environment(account=account, region=region) if account or region else None
 
 
-def allowed_job_arns(value: object) -> list[str] | None:
-    """The ``allowed_job_arns`` context: comma-separated (``-c``) or a list (cdk.json)."""
+def allowed_job_arns(value: object, key: str = "allowed_job_arns") -> list[str] | None:
+    """A list context (``allowed_job_arns``, ...): comma-separated (``-c``) or a list
+    (cdk.json)."""
     if value is None:
         return None
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise ValidationError("allowed_job_arns", "must be comma-separated ARN patterns or a list")
+        raise ValidationError(key, "must be comma-separated ARN patterns or a list")
     patterns = [item.strip() if isinstance(item, str) else item for item in items]
     # An empty -c value is "not given"; the stack refuses an empty item among others.
     return None if patterns in ([], [""]) else patterns
@@ -46,11 +51,22 @@ def build(app: App) -> CleanRoomsMlProviderStack:
     account."""
     stack_name = app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
     export_name = app.node.try_get_context("export_name") or DEFAULT_EXPORT_NAME
+    lists = {
+        key: allowed_job_arns(app.node.try_get_context(key), key)
+        for key in ("allowed_job_arns", "training_dataset_arns", "output_role_arns")
+    }
+    memberships = allowed_job_arns(app.node.try_get_context("membership_ids"), "membership_ids")
+    model_owner = None
+    if lists["training_dataset_arns"] is not None or lists["output_role_arns"] is not None:
+        model_owner = ModelOwnerAllowList(
+            lists["training_dataset_arns"] or [], lists["output_role_arns"] or [], memberships or []
+        )
     return CleanRoomsMlProviderStack(
         app,
         str(stack_name),
         export_name=str(export_name),
-        allowed_job_arns=allowed_job_arns(app.node.try_get_context("allowed_job_arns")),
+        allowed_job_arns=lists["allowed_job_arns"],
+        model_owner=model_owner,
         env=cli_environment(),
     )
 

@@ -31,7 +31,7 @@ from cdk_cleanrooms_ml.generation_grants import (
     home_stack,
     policy_scope,
 )
-from cdk_cleanrooms_ml.model_grants import OwnerPolicy, Spec
+from cdk_cleanrooms_ml.model_grants import OwnedPolicies, Spec
 from cdk_cleanrooms_ml.provider_export_jobs import ExportJobs
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
@@ -86,7 +86,7 @@ class ProviderGrants:
         # the template only when first granted.
         self._generation_jobs: dict[str, GenerationJobsPolicy] = {}
         self._stack_job_exports: dict[str, StackJobExportsPolicy] = {}
-        self._owner_policies: dict[tuple[str, str], OwnerPolicy] = {}
+        self._owned = OwnedPolicies(provider, lambda: self.role, self.acknowledge_on)
 
     @property
     def role(self) -> iam.Role:
@@ -201,15 +201,15 @@ class ProviderGrants:
     ) -> ProviderGrant:
         """See :meth:`CleanRoomsMlProvider.grant_audience_model` and
         :meth:`CleanRoomsMlProvider.grant_configured_audience_model`."""
-        home = home_stack(Stack.of(self._provider), [parent_arn, *passed_roles])
-        key = (spec.policy_id, home.node.path)
-        if key not in self._owner_policies:
-            scope, policy_id = policy_scope(self._provider, home, spec.policy_id)
-            self._owner_policies[key] = OwnerPolicy(
-                scope, policy_id, spec, self.role, self.acknowledge_on
-            )
         self._export_jobs.invalidate()  # the policy counts towards the role's size limit
-        return self._owner_policies[key].grant(parent_arn, passed_roles)
+        return self._owned.spec(spec, parent_arn, passed_roles)
+
+    def exact(
+        self, policy_id: str, statements: Sequence[tuple[str, ...]], arns: Sequence[Sequence[str]]
+    ) -> ProviderGrant:
+        """``statements[i]``'s actions on exactly ``arns[i]`` (see :class:`OwnedPolicies`)."""
+        self._export_jobs.invalidate()
+        return self._owned.exact(policy_id, statements, arns)
 
     def job_resources(self) -> job_grants.JobResources:
         """See :meth:`CleanRoomsMlProvider.job_resources`."""
@@ -225,7 +225,7 @@ class ProviderGrants:
         # Policy resources attached to the role count towards the same limit.
         documents += [jobs.statements() for jobs in self._generation_jobs.values()]
         documents += [exports.statements() for exports in self._stack_job_exports.values()]
-        documents += [owned.statements() for owned in self._owner_policies.values()]
+        documents += self._owned.statements()
         return job_grants.fixed_chars(documents, skeleton)
 
     def acknowledge(self, resource: str, reason: str) -> None:

@@ -112,6 +112,20 @@ class ICleanRoomsMlProvider(Protocol):
         one audience model, passing ``output_role_arn`` to Clean Rooms ML."""
         ...
 
+    def grant_configured_audience_model_policy(
+        self, configured_audience_model_arn: str
+    ) -> ProviderGrant:
+        """Let the provider put, read and delete the resource policy of one configured
+        audience model."""
+        ...
+
+    def grant_configured_audience_model_association(
+        self, *, membership_id: str, configured_audience_model_arn: str
+    ) -> ProviderGrant:
+        """Let the provider create, read, update, tag and delete associations of one
+        configured audience model in one membership."""
+        ...
+
     def bind_resource(self, resource: IConstruct) -> None:
         """Make ``resource`` wait for whatever the provider needs before it is invoked."""
         ...

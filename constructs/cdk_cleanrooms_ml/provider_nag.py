@@ -75,6 +75,18 @@ LIST_CONFIGURED_MODELS: Final = (
     "ListConfiguredAudienceModels has no resource-level permissions (Service Authorization"
     " Reference): after a Conflict on Create it is the only way from a name to the ARN."
 )
+ALLOWED_DATASETS: Final = (
+    "The provider stack's allow-list names these training datasets by pattern: audience models"
+    " may be trained on them."
+)
+OUTPUT_ROLE_PATTERNS: Final = (
+    "The provider stack's allow-list names these output roles by pattern; they are passed to"
+    " Clean Rooms ML only (iam:PassedToService)."
+)
+ASSOCIATIONS: Final = (
+    "A configured audience model association's id is chosen by Clean Rooms at Create: the"
+    " provider may act on the associations of exactly the granted membership."
+)
 SCHEDULES: Final = (
     "The provider's next polls are one-time schedules named when each poll runs: create and"
     " delete only, on the schedules of its own schedule group."

@@ -18,6 +18,7 @@ from cdk_cleanrooms_ml._handler.rules import ValidationError
 from cdk_cleanrooms_ml.generation_grants import check_seed_role_patterns
 from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
 from cdk_cleanrooms_ml.provider_grants import partition_of
+from cdk_cleanrooms_ml.provider_model_owner import ModelOwnerAllowList, grant_model_owner
 from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
 from cdk_cleanrooms_ml.tokens import is_token
 
@@ -78,6 +79,7 @@ class CleanRoomsMlProviderStack(Stack):
         export_name: str = DEFAULT_EXPORT_NAME,
         allowed_job_arns: Sequence[str] | None = None,
         allowed_seed_role_arns: Sequence[str] | None = None,
+        model_owner: ModelOwnerAllowList | None = None,
         env: Environment | None = None,
         stack_name: str | None = None,
         description: str = DEFAULT_DESCRIPTION,
@@ -103,6 +105,9 @@ class CleanRoomsMlProviderStack(Stack):
         :param allowed_seed_role_arns: the seed roles generation jobs may pass to Clean Rooms
             ML, as role ARNs (``arn:<partition>:iam::<account>:role/<name>``, ``*`` and ``?``
             allowed in ``<name>``). Default: every role of the stack's account.
+        :param model_owner: what the provider may make of the model owner's resources
+            (audience models, configured models, their policies and associations): a
+            ``ModelOwnerAllowList``. Default: none of them.
         :param env, stack_name, description, termination_protection, synthesizer, tags,
             analytics_reporting, cross_region_references, notification_arns,
             permissions_boundary, suppress_template_indentation: as for any ``Stack``
@@ -121,6 +126,8 @@ class CleanRoomsMlProviderStack(Stack):
             allowed_seed_role_arns = check_seed_role_patterns(
                 allowed_seed_role_arns, "allowed_seed_role_arns", _partition(env)
             )
+        if model_owner is not None:
+            model_owner = model_owner.checked(_partition(env))
         ProviderSettings.of(provider_options)
         stack_props: dict[str, Any] = {
             "env": env,
@@ -150,6 +157,9 @@ class CleanRoomsMlProviderStack(Stack):
             self.provider.grant_audience_exports_matching(allowed_job_arns)
         self.allowed_seed_role_arns = allowed_seed_role_arns
         self.provider.grant_audience_generation_jobs_in_account(allowed_seed_role_arns)
+        self.model_owner = model_owner
+        if model_owner is not None:
+            grant_model_owner(self.provider, model_owner)
         self.service_token_output = CfnOutput(
             self,
             "ServiceToken",

@@ -15,6 +15,12 @@ from cdk_cleanrooms_ml._handler.fields.audience_model import AUDIENCE_MODEL_RESO
 from cdk_cleanrooms_ml._handler.fields.configured_audience_model import (
     CONFIGURED_MODEL_RESOURCE_TYPE,
 )
+from cdk_cleanrooms_ml._handler.fields.configured_audience_model_association import (
+    ASSOCIATION_RESOURCE_TYPE,
+)
+from cdk_cleanrooms_ml._handler.fields.configured_audience_model_policy import (
+    POLICY_RESOURCE_TYPE,
+)
 
 RESOURCE_TYPE: Final = EXPORT_RESOURCE_TYPE
 # Each type users declare -> what it is, in words. (The provider's drain is its own resource,
@@ -24,6 +30,8 @@ SERVED: Final[dict[str, str]] = {
     GENERATION_JOB_RESOURCE_TYPE: "audience generation jobs",
     AUDIENCE_MODEL_RESOURCE_TYPE: "audience models",
     CONFIGURED_MODEL_RESOURCE_TYPE: "configured audience models",
+    POLICY_RESOURCE_TYPE: "their resource policies",
+    ASSOCIATION_RESOURCE_TYPE: "their collaboration associations",
 }
 # Lambda's limit on a function's description.
 FUNCTION_DESCRIPTION_MAX: Final = 256
@@ -41,9 +49,11 @@ def function_description() -> str:
 
 
 __all__ = [
+    "ASSOCIATION_RESOURCE_TYPE",
     "AUDIENCE_MODEL_RESOURCE_TYPE",
     "CONFIGURED_MODEL_RESOURCE_TYPE",
     "GENERATION_JOB_RESOURCE_TYPE",
+    "POLICY_RESOURCE_TYPE",
     "RESOURCE_TYPE",
     "SERVED",
     "function_description",

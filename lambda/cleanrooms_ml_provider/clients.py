@@ -16,7 +16,7 @@ import logging
 import math
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -62,9 +62,12 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _cleanroomsml: dict[int, CleanRoomsMLClient] = {}
+# Clean Rooms (collaborations, memberships): no stubs are installed for it, hence Any.
+_cleanrooms: dict[int, Any] = {}
 _lambda: dict[int, LambdaClient] = {}
 _scheduler: dict[int, EventBridgeSchedulerClient] = {}
 _injected_cleanroomsml: CleanRoomsMLClient | None = None
+_injected_cleanrooms: Any = None
 _injected_lambda: LambdaClient | None = None
 _injected_scheduler: EventBridgeSchedulerClient | None = None
 # Jitter only; seeded by tests through :func:`seed_jitter` for repeatable sleeps.
@@ -96,32 +99,41 @@ def _bucket(timeout_s: float | None) -> int:
     return max(2, min(int(ATTEMPT_MAX_S), math.ceil(timeout_s)))
 
 
+def _cached(cache: dict[int, Any], service: str, timeout_s: float | None) -> Any:
+    """The client of ``service`` for about ``timeout_s`` per attempt, built once per bucket."""
+    key = _bucket(timeout_s)
+    if key not in cache:
+        cache[key] = boto3.client(service, config=_config(key))  # type: ignore[call-overload]
+    return cache[key]
+
+
 def cleanroomsml(timeout_s: float | None = None) -> CleanRoomsMLClient:
     """A client whose attempt (connect + read) ends within about ``timeout_s`` seconds."""
     if _injected_cleanroomsml is not None:
         return _injected_cleanroomsml
-    key = _bucket(timeout_s)
-    if key not in _cleanroomsml:
-        _cleanroomsml[key] = boto3.client("cleanroomsml", config=_config(key))
-    return _cleanroomsml[key]
+    client: CleanRoomsMLClient = _cached(_cleanroomsml, "cleanroomsml", timeout_s)
+    return client
+
+
+def cleanrooms(timeout_s: float | None = None) -> Any:
+    """A Clean Rooms client (``AWS_ENDPOINT_URL_CLEANROOMS`` reaches a local endpoint)."""
+    if _injected_cleanrooms is not None:
+        return _injected_cleanrooms
+    return _cached(_cleanrooms, "cleanrooms", timeout_s)
 
 
 def lambda_(timeout_s: float | None = None) -> LambdaClient:
     if _injected_lambda is not None:
         return _injected_lambda
-    key = _bucket(timeout_s)
-    if key not in _lambda:
-        _lambda[key] = boto3.client("lambda", config=_config(key))
-    return _lambda[key]
+    client: LambdaClient = _cached(_lambda, "lambda", timeout_s)
+    return client
 
 
 def scheduler(timeout_s: float | None = None) -> EventBridgeSchedulerClient:
     if _injected_scheduler is not None:
         return _injected_scheduler
-    key = _bucket(timeout_s)
-    if key not in _scheduler:
-        _scheduler[key] = boto3.client("scheduler", config=_config(key))
-    return _scheduler[key]
+    client: EventBridgeSchedulerClient = _cached(_scheduler, "scheduler", timeout_s)
+    return client
 
 
 def use(
@@ -129,11 +141,15 @@ def use(
     cleanroomsml: CleanRoomsMLClient | None = None,
     lambda_: LambdaClient | None = None,
     scheduler: EventBridgeSchedulerClient | None = None,
+    cleanrooms: Any = None,
 ) -> None:
     """Inject clients (tests, local harness); ``None`` leaves that client unchanged."""
     global _injected_cleanroomsml, _injected_lambda, _injected_scheduler  # noqa: PLW0603
+    global _injected_cleanrooms  # noqa: PLW0603
     if cleanroomsml is not None:
         _injected_cleanroomsml = cleanroomsml
+    if cleanrooms is not None:
+        _injected_cleanrooms = cleanrooms
     if lambda_ is not None:
         _injected_lambda = lambda_
     if scheduler is not None:
@@ -143,7 +159,10 @@ def use(
 def reset() -> None:
     """Forget all clients; the next getter call builds a fresh one."""
     global _injected_cleanroomsml, _injected_lambda, _injected_scheduler  # noqa: PLW0603
+    global _injected_cleanrooms  # noqa: PLW0603
     _injected_cleanroomsml = None
+    _injected_cleanrooms = None
+    _cleanrooms.clear()
     _injected_lambda = None
     _injected_scheduler = None
     _cleanroomsml.clear()

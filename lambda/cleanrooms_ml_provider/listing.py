@@ -3,6 +3,7 @@ resource created under a name (perhaps by an attempt whose answer was lost) is f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 from . import clients
@@ -24,13 +25,16 @@ def arn_named(
     clock: Clock,
     until: float,
     attempts: int | None = None,
+    client: Callable[[float], Any] | None = None,
     **filters: str,
 ) -> str | None:
     """The ARN (``arn_key``) of the item called ``name`` among the ``items`` that ``action``
-    lists (its ``paginator``, with ``filters``), if any; errors named for ``resource``."""
+    lists (its ``paginator``, with ``filters``), if any; errors named for ``resource``.
+    ``client``: the service's client getter (default Clean Rooms ML's)."""
 
     def look(timeout: float) -> str | None:
-        pages: Any = clients.cleanroomsml(timeout).get_paginator(paginator)  # type: ignore[call-overload]
+        made: Any = (client or clients.cleanroomsml)(timeout)
+        pages: Any = made.get_paginator(paginator)
         for page in pages.paginate(**filters, PaginationConfig={"PageSize": PAGE_SIZE}):
             for summary in page[items]:
                 if summary["name"] == name:

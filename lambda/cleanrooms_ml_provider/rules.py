@@ -73,9 +73,9 @@ def check_pattern(field: str, value: str, pattern: re.Pattern[str], what: str) -
         raise RuleError(field, f"{value[:80]!r} is not {what}")
 
 
-def check_name(value: str, field: str = "name") -> str:
-    """1-63 characters of the model's class, not blank."""
-    check_length(field, value, 1, NAME_MAX)
+def check_name(value: str, field: str = "name", most: int = NAME_MAX) -> str:
+    """1-63 (or ``most``) characters of the model's class, not blank."""
+    check_length(field, value, 1, most)
     bad = _first_bad_char(value, _NAME_CHARS)
     if bad is not None:
         raise RuleError(

@@ -83,6 +83,8 @@ class Words:
     slot_quota: Callable[[ClientError], bool]
     # The quota's name in a slot's label when the service names none.
     slot_name: str
+    # The IAM prefix of the service called (an access-denied reason names the action with it).
+    service: str = "cleanrooms-ml"
 
 
 def quota_of(error: ClientError) -> tuple[str, str]:
@@ -97,7 +99,7 @@ def error_reason(action: str, resource: str, error: ClientError, words: Words) -
     code = clients.error_code(error)
     message = str(error.response.get("Error", {}).get("Message", "")).strip()
     if code == "AccessDeniedException":
-        return f"access denied: the provider role needs cleanrooms-ml:{action} on {resource}" + (
+        return f"access denied: the provider role needs {words.service}:{action} on {resource}" + (
             f" ({message})" if message else ""
         )
     if code == "ResourceNotFoundException":

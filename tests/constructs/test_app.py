@@ -16,6 +16,7 @@ from aws_cdk import App
 
 import app as example
 from cdk_cleanrooms_ml import ValidationError
+from tests.cfn_lint import assert_lint_clean
 from tests.constructs.generation_support import job_resources, only_job
 from tests.constructs.support import (
     as_list,
@@ -23,6 +24,7 @@ from tests.constructs.support import (
     iam_statements,
     only_export_properties,
     passes_to_scheduler,
+    resources_of_type,
     run_app,
     template_of,
 )
@@ -225,3 +227,41 @@ def test_python3_app_py_synthesizes(tmp_path: Path) -> None:
     template = json.loads((tmp_path / f"{example.STACK_NAME}.template.json").read_text())
     assert only_export_properties(template)["AudienceSize"]["Value"] == 10
     assert len(job_resources(template)) == 1
+
+
+WHOLE_FLOW = (
+    "AWS::CleanRoomsML::TrainingDataset",
+    "Custom::CleanRoomsMlAudienceModel",
+    "Custom::CleanRoomsMlConfiguredAudienceModel",
+    "Custom::CleanRoomsMlConfiguredAudienceModelPolicy",
+    "Custom::CleanRoomsMlConfiguredAudienceModelAssociation",
+    "Custom::CleanRoomsMlAudienceGenerationJob",
+    "Custom::CleanRoomsMlAudienceExport",
+)
+
+
+def test_flow_whole_declares_the_whole_lookalike_flow_in_order() -> None:
+    stack = example.build(App(context={"flow": "whole"}))
+    template = template_of(stack)
+
+    assert stack.stack_name == example.FLOW_STACK_NAME
+    by_type = {kind: resources_of_type(template, kind) for kind in WHOLE_FLOW}
+    assert all(len(found) == 1 for found in by_type.values()), by_type
+    [association_id] = by_type["Custom::CleanRoomsMlConfiguredAudienceModelAssociation"]
+    [association] = by_type["Custom::CleanRoomsMlConfiguredAudienceModelAssociation"].values()
+    assert association["Properties"]["MembershipId"] == example.DEFAULTS["membership_id"]
+    # The job is generated once the model is offered to the collaboration (and deleted first).
+    [job] = by_type["Custom::CleanRoomsMlAudienceGenerationJob"].values()
+    assert association_id in job["DependsOn"]
+    assert set(template["Outputs"]) == {"ModelArn", "CollaborationId", "ExportLocation"}
+    assert_lint_clean(template)
+
+
+def test_a_bad_flow_or_membership_names_the_key() -> None:
+    with pytest.raises(ValueError, match="flow: 'all' is not one of export, whole"):
+        example.build(App(context={"flow": "all"}))
+    with pytest.raises(ValidationError, match=r"^membership_id: ") as raised:
+        example.build(App(context={"flow": "whole", "membership_id": "growth"}))
+    assert raised.value.__notes__ == [
+        "(from the context key 'membership_id': cdk.json or -c membership_id=...)"
+    ]

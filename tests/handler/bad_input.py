@@ -47,3 +47,35 @@ def assert_handler_refuses(event: Mapping[str, Any], services: Services, case: C
     assert result.response["Reason"].startswith(f"{case.field}: "), result.response["Reason"]
     assert case.rule in result.response["Reason"]
     assert result.operations == []
+
+
+MatrixTests = tuple[Callable[[], None], Callable[[Case], None], Callable[[Case, Services], None]]
+
+
+def matrix_tests(
+    cases: Sequence[Case],
+    parse: Callable[[Any], object],
+    create_event: Callable[[Any], Mapping[str, Any]],
+) -> MatrixTests:
+    """The three tests of a matrix, to bind at a test module's top level: it is wide; the
+    shared rules refuse each case; a Create of each fails with no call (``create_event``: the
+    Create event of the case's properties)."""
+
+    def test_the_matrix_is_wide_and_its_ids_unique() -> None:
+        assert_wide(cases)
+
+    @pytest.mark.parametrize("case", cases, ids=[case.id for case in cases])
+    def test_bad_input_names_the_field_and_the_rule(case: Case) -> None:
+        assert_refused(parse, case)
+
+    @pytest.mark.parametrize("case", cases, ids=[case.id for case in cases])
+    def test_the_handler_fails_naming_the_field_and_calls_nothing(
+        case: Case, services: Services
+    ) -> None:
+        assert_handler_refuses(create_event(case.props), services, case)
+
+    return (
+        test_the_matrix_is_wide_and_its_ids_unique,
+        test_bad_input_names_the_field_and_the_rule,
+        test_the_handler_fails_naming_the_field_and_calls_nothing,
+    )

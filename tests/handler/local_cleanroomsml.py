@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 
+from cdk_cleanrooms_ml.local.cleanrooms.responses import CleanRoomsEndpoint
 from cdk_cleanrooms_ml.local.cleanroomsml.faults import Faults
 from cdk_cleanrooms_ml.local.cleanroomsml.models import (
     EXPORTS_PER_GENERATION_JOB,
@@ -19,6 +20,7 @@ from cdk_cleanrooms_ml.local.cleanroomsml.models import (
 )
 from cdk_cleanrooms_ml.local.cleanroomsml.operations import START
 from cdk_cleanrooms_ml.local.cleanroomsml.responses import CleanRoomsMlEndpoint
+from cdk_cleanrooms_ml.local.cleanroomsml.seed import default_seed
 from cdk_cleanrooms_ml.local.server import LoopbackServer
 from tests.clock import FakeClock
 from tests.handler.services import NO_RETRIES, Services
@@ -42,6 +44,8 @@ class LocalCleanRoomsMl:
     url: str
     clock: FakeClock
     export_s: float
+    # Clean Rooms, served beside the endpoint on the same URL (its seed's memberships).
+    cleanrooms: CleanRoomsEndpoint
 
     @property
     def faults(self) -> Faults:
@@ -91,6 +95,12 @@ class LocalCleanRoomsMl:
             "cleanroomsml", region_name=REGION, endpoint_url=self.url, config=NO_RETRIES
         )
 
+    def cleanrooms_client(self) -> Any:
+        """Another caller of the Clean Rooms endpoint (a boto3 ``cleanrooms`` client)."""
+        return boto3.client(
+            "cleanrooms", region_name=REGION, endpoint_url=self.url, config=NO_RETRIES
+        )
+
     def clear_at(self, when: float) -> None:
         """The faults injected so far end at fake-clock time ``when``."""
         self.clock.at(when, self.faults.clear)
@@ -120,11 +130,24 @@ def serve_cleanroomsml(
     export_s = NEVER_S if export_active_after_s is None else export_active_after_s
     pending = min(1.0, export_s)
     endpoint = CleanRoomsMlEndpoint(
-        seed={"audienceGenerationJobs": [job], "outputLocationPrefix": OUTPUT_PREFIX},
+        seed={
+            "audienceGenerationJobs": [job],
+            "outputLocationPrefix": OUTPUT_PREFIX,
+            # The default seed's membership, for Clean Rooms' associations.
+            "memberships": default_seed()["memberships"],
+        },
         durations=ExportDurations(pending=pending, in_progress=export_s - pending),
         clock=services.clock.now,
         account_id=ACCOUNT,
     )
-    server = LoopbackServer([endpoint]).start()
+    cleanrooms, url = mount(services, endpoint)
+    return LocalCleanRoomsMl(endpoint, url, services.clock, export_s, cleanrooms)
+
+
+def mount(services: Services, endpoint: CleanRoomsMlEndpoint) -> tuple[CleanRoomsEndpoint, str]:
+    """Serve ``endpoint`` with Clean Rooms beside it (one server, one URL, as the harness does)
+    to the handler's clients; the Clean Rooms endpoint and the URL."""
+    cleanrooms = CleanRoomsEndpoint(endpoint)
+    server = LoopbackServer([endpoint, cleanrooms]).start()
     services.use_endpoint(server)
-    return LocalCleanRoomsMl(endpoint, server.url, services.clock, export_s)
+    return cleanrooms, server.url

@@ -115,3 +115,19 @@ def serve_models(
     server = LoopbackServer([endpoint]).start()
     services.use_endpoint(server)
     return LocalModels(endpoint, server.url)
+
+
+def make_configured_model(endpoint: CleanRoomsMlEndpoint, name: str = "offer") -> str:
+    """A configured model of ``TRAINED_MODEL_ARN`` made on the endpoint directly; its ARN."""
+    made = endpoint.backend.create_configured_audience_model(
+        {
+            "name": name,
+            "audienceModelArn": TRAINED_MODEL_ARN,
+            "outputConfig": {
+                "destination": {"s3Destination": {"s3Uri": "s3://audiences/out/"}},
+                "roleArn": f"arn:aws:iam::{ACCOUNT}:role/audience-writer",
+            },
+            "sharedAudienceMetrics": ["ALL"],
+        }
+    )
+    return str(made["configuredAudienceModelArn"])

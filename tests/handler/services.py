@@ -59,13 +59,18 @@ class Services:
         self.cleanroomsml: CleanRoomsMLClient = boto3.client("cleanroomsml", region_name=REGION)
         self.lambda_: LambdaClient = boto3.client("lambda", region_name=REGION)
         self.scheduler: EventBridgeSchedulerClient = boto3.client("scheduler", region_name=REGION)
+        # Clean Rooms (associations); no boto3-stubs for it are installed, hence Any.
+        self.cleanrooms: Any = boto3.client("cleanrooms", region_name=REGION)
         self._record_calls(self.cleanroomsml)
+        self._record_calls(self.cleanrooms)
         self._record_calls(self.lambda_)
         self._record_calls(self.scheduler)
         self.cleanroomsml_stub = Stubber(self.cleanroomsml)
         self.lambda_stub = Stubber(self.lambda_)
         self.scheduler_stub = Stubber(self.scheduler)
+        self.cleanrooms_stub = Stubber(self.cleanrooms)
         self.cleanroomsml_stub.activate()
+        self.cleanrooms_stub.activate()
         self.lambda_stub.activate()
         self.scheduler_stub.activate()
         self._servers: list[LoopbackServer] = []
@@ -81,13 +86,20 @@ class Services:
         client.meta.events.register(f"provide-client-params.{service}.*", record)
 
     def use_endpoint(self, server: LoopbackServer) -> None:
-        """Send the Clean Rooms ML calls to ``server`` (stopped by :meth:`close`)."""
+        """Send the Clean Rooms ML calls, and the Clean Rooms calls (answered when ``server``
+        mounts that endpoint too, see :func:`.local_cleanroomsml.mount`), to ``server`` (stopped
+        by :meth:`close`)."""
         self._servers.append(server)
         self.cleanroomsml_stub.deactivate()
         self.cleanroomsml = boto3.client(
             "cleanroomsml", region_name=REGION, endpoint_url=server.url, config=NO_RETRIES
         )
         self._record_calls(self.cleanroomsml)
+        self.cleanrooms_stub.deactivate()
+        self.cleanrooms = boto3.client(
+            "cleanrooms", region_name=REGION, endpoint_url=server.url, config=NO_RETRIES
+        )
+        self._record_calls(self.cleanrooms)
 
     def use_scheduler(self, server: LoopbackServer) -> None:
         """Send the Scheduler calls to ``server`` (the harness's Scheduler API; stopped by
@@ -109,6 +121,7 @@ class Services:
 
     def verify(self) -> None:
         self.cleanroomsml_stub.assert_no_pending_responses()
+        self.cleanrooms_stub.assert_no_pending_responses()
         self.lambda_stub.assert_no_pending_responses()
         self.scheduler_stub.assert_no_pending_responses()
 

@@ -222,7 +222,10 @@ def invoke_handler(
     """
     side = cloudformation()
     clients.use(
-        cleanroomsml=services.cleanroomsml, lambda_=services.lambda_, scheduler=services.scheduler
+        cleanroomsml=services.cleanroomsml,
+        lambda_=services.lambda_,
+        scheduler=services.scheduler,
+        cleanrooms=services.cleanrooms,
     )
     handler_clock.use(services.clock)
     first_call = len(services.calls)

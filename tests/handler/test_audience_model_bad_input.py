@@ -6,12 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
-
 from cdk_cleanrooms_ml._handler.fields import audience_model as model_fields
-from tests.handler.bad_input import Case, assert_handler_refuses, assert_refused, assert_wide
+from tests.handler.bad_input import Case, matrix_tests
 from tests.handler.model_support import DATASET_ARN, model_event
-from tests.handler.services import Services
 
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 START = "TrainingDataStartTime"
@@ -127,17 +124,8 @@ CASES = [
 ]
 
 
-def test_the_matrix_is_wide_and_its_ids_unique() -> None:
-    assert_wide(CASES)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_bad_input_names_the_field_and_the_rule(case: Case) -> None:
-    assert_refused(model_fields.parse_properties, case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_the_handler_fails_naming_the_field_and_calls_nothing(
-    case: Case, services: Services
-) -> None:
-    assert_handler_refuses(model_event("Create", case.props), services, case)
+(
+    test_the_matrix_is_wide_and_its_ids_unique,
+    test_bad_input_names_the_field_and_the_rule,
+    test_the_handler_fails_naming_the_field_and_calls_nothing,
+) = matrix_tests(CASES, model_fields.parse_properties, lambda props: model_event("Create", props))

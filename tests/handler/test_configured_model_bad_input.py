@@ -6,12 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
-
 from cdk_cleanrooms_ml._handler.fields import configured_audience_model as fields
-from tests.handler.bad_input import Case, assert_handler_refuses, assert_refused, assert_wide
+from tests.handler.bad_input import Case, matrix_tests
 from tests.handler.model_support import configured_event
-from tests.handler.services import Services
 
 MODEL_ARN = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-model/shoppers"
 ROLE_ARN = "arn:aws:iam::111122223333:role/audience-writer"
@@ -115,17 +112,8 @@ CASES = [
 ]
 
 
-def test_the_matrix_is_wide_and_its_ids_unique() -> None:
-    assert_wide(CASES)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_bad_input_names_the_field_and_the_rule(case: Case) -> None:
-    assert_refused(fields.parse_properties, case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_the_handler_fails_naming_the_field_and_calls_nothing(
-    case: Case, services: Services
-) -> None:
-    assert_handler_refuses(configured_event("Create", case.props), services, case)
+(
+    test_the_matrix_is_wide_and_its_ids_unique,
+    test_bad_input_names_the_field_and_the_rule,
+    test_the_handler_fails_naming_the_field_and_calls_nothing,
+) = matrix_tests(CASES, fields.parse_properties, lambda props: configured_event("Create", props))

@@ -19,7 +19,9 @@ REGION = "us-east-1"
 # How the harness's messages name every custom resource type the provider serves.
 EVERY_TYPE = (
     "Custom::CleanRoomsMlAudienceExport, Custom::CleanRoomsMlAudienceGenerationJob, "
-    "Custom::CleanRoomsMlAudienceModel, Custom::CleanRoomsMlConfiguredAudienceModel or "
+    "Custom::CleanRoomsMlAudienceModel, Custom::CleanRoomsMlConfiguredAudienceModel, "
+    "Custom::CleanRoomsMlConfiguredAudienceModelPolicy, "
+    "Custom::CleanRoomsMlConfiguredAudienceModelAssociation or "
     "Custom::CleanRoomsMlProviderDrain"
 )
 

@@ -18,12 +18,17 @@ from cdk_cleanrooms_ml import (
     Column,
     ColumnType,
     ConfiguredAudienceModel,
+    ConfiguredAudienceModelAssociation,
     SeedAudience,
     SharedAudienceMetrics,
     TrainingDataset,
     TrainingDataSource,
 )
 from cdk_cleanrooms_ml._handler.tags import OWNER_TAG_KEY
+from cdk_cleanrooms_ml.local.cleanrooms.seed import (
+    DEFAULT_COLLABORATION_ID,
+    DEFAULT_MEMBERSHIP_ID,
+)
 from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions
 from cdk_cleanrooms_ml.local.harness import LocalCloud
@@ -37,6 +42,7 @@ from tests.local.training_dataset_support import CFN_TRAINING_DATA
 pytestmark = pytest.mark.slow
 
 HOUR = 3600
+COLLABORATION = "1c2d3e4f-0000-4111-8222-333344445555"  # the seed owner's, in the policy
 STACK = "ModelOwner"
 TOKEN = {"Fn::GetAtt": ["ProviderFunction", "Arn"]}
 PARAMETERS = {
@@ -53,6 +59,7 @@ OUTPUTS = {
 def seed(train_s: float) -> dict[str, Any]:
     return {
         "audienceGenerationJobs": [],
+        "memberships": [{"id": DEFAULT_MEMBERSHIP_ID, "collaborationId": DEFAULT_COLLABORATION_ID}],
         "audienceModelDurations": {
             "pendingSeconds": 60,
             "inProgressSeconds": train_s - 60,
@@ -269,11 +276,21 @@ def test_the_whole_lookalike_flow_deploys_in_one_app_and_is_destroyed(
         shared_audience_metrics=SharedAudienceMetrics.ALL,
         audience_size_config=AudienceSizeConfig.percentage([5, 10, 20]),
     )
+    offer.grant_generate(iam.AccountPrincipal("444455556666"), collaboration_id=COLLABORATION)
+    association = ConfiguredAudienceModelAssociation(
+        stack,
+        "InCollaboration",
+        membership_id=DEFAULT_MEMBERSHIP_ID,
+        configured_audience_model_arn=offer.configured_audience_model_arn,
+        manage_resource_policies=False,
+    )
     job = offer.generate(
         "Lookalikes", seed_audience=SeedAudience.from_s3("s3://seeds/q4.jsonl", role=writer)
     )
+    job.node.add_dependency(association)  # generated once offered to the collaboration
     export = job.export("Top10", audience_size=AudienceSize.percentage(10))
     cdk.CfnOutput(stack, "ExportLocation", value=export.output_location)
+    cdk.CfnOutput(stack, "CollaborationId", value=association.collaboration_id)
     app.synth()
     assert_assembly_lint_clean(out)
     cloud = cloud_for(make_cloud, 3 * HOUR)
@@ -284,10 +301,17 @@ def test_the_whole_lookalike_flow_deploys_in_one_app_and_is_destroyed(
     assert result.status == "CREATE_COMPLETE", result.reason
     assert result.outputs["ExportLocation"].startswith("s3://")
     [configured] = cloud.endpoint.backend.list_configured_audience_models()
+    configured_arn = configured["configuredAudienceModelArn"]
     [start] = cloud.endpoint.calls_to("StartAudienceGenerationJob")
-    assert start.params["configuredAudienceModelArn"] == configured["configuredAudienceModelArn"]
+    assert start.params["configuredAudienceModelArn"] == configured_arn
+    policy = cloud.endpoint.backend.get_configured_audience_model_policy(configured_arn)
+    assert COLLABORATION in str(policy["configuredAudienceModelPolicy"])
+    assert result.outputs["CollaborationId"] == DEFAULT_COLLABORATION_ID
+    associations = cloud.cleanrooms.backend.list_configured_audience_model_associations
+    assert len(associations(DEFAULT_MEMBERSHIP_ID)) == 1
 
     assert cloud.destroy(STACK).status == "DELETE_COMPLETE"
+    assert associations(DEFAULT_MEMBERSHIP_ID) == []
     assert models(cloud) == []
     assert datasets(cloud) == []
     assert cloud.endpoint.backend.list_configured_audience_models() == []

@@ -23,8 +23,9 @@ from typing import TextIO, TypeVar
 
 from ..resource_types import SERVED
 from .awslambda.packages import RuntimeSetupError
+from .cleanrooms.responses import serve_with_cleanrooms
 from .cleanroomsml.exceptions import SeedError
-from .cleanroomsml.responses import CleanRoomsMlEndpoint, serve_endpoint
+from .cleanroomsml.responses import CleanRoomsMlEndpoint
 from .cloudformation.assembly import (
     StackTemplate,
     is_custom_resource,
@@ -214,10 +215,10 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         seed = resolve_seed(store, args.seed)
         endpoint = CleanRoomsMlEndpoint(seed=seed, state_file=store.endpoint_file)
         store.save_seed(seed)
-        with serve_endpoint(endpoint, port=args.port) as url:
+        with serve_with_cleanrooms(endpoint, port=args.port) as url:
             print(
-                f"Clean Rooms ML endpoint on {url} (AWS_ENDPOINT_URL_CLEANROOMSML={url}); "
-                "Ctrl-C stops",
+                f"Clean Rooms ML endpoint on {url} (AWS_ENDPOINT_URL_CLEANROOMSML={url}, "
+                f"AWS_ENDPOINT_URL_CLEANROOMS={url}); Ctrl-C stops",
                 file=out,
                 flush=True,
             )

@@ -1,10 +1,11 @@
 """Everything a local deployment needs, started and stopped together.
 
 One loopback HTTP server carries the Clean Rooms ML endpoint (where the driver makes training
-datasets too), the Lambda Invoke API and the EventBridge Scheduler API; an HTTPS loopback server
-takes the CloudFormation responses; the
-Lambda runtime runs handlers from the synthesized asset with ``AWS_ENDPOINT_URL_CLEANROOMSML`` /
-``AWS_ENDPOINT_URL_LAMBDA`` / ``AWS_ENDPOINT_URL_SCHEDULER`` pointing at the first server and
+datasets too) with the Clean Rooms endpoint beside it, the Lambda Invoke API and the EventBridge
+Scheduler API; an HTTPS loopback server takes the CloudFormation responses; the Lambda runtime
+runs handlers from the synthesized asset with ``AWS_ENDPOINT_URL_CLEANROOMSML`` /
+``AWS_ENDPOINT_URL_CLEANROOMS`` / ``AWS_ENDPOINT_URL_LAMBDA`` / ``AWS_ENDPOINT_URL_SCHEDULER``
+pointing at the first server and
 ``SSL_CERT_FILE`` trusting the second, which also serves the wait condition handles' URLs. Due
 schedules invoke their Lambda targets on the run's clock (:mod:`.scheduler.engine`).
 
@@ -30,6 +31,8 @@ from .awslambda.invocations import LambdaEmulator
 from .awslambda.invoke import InvokeApi
 from .awslambda.packages import build_runtime_dir
 from .awslambda.runtime import LambdaRuntime
+from .cleanrooms.responses import ENDPOINT_ENV as CLEANROOMS_ENDPOINT_ENV
+from .cleanrooms.responses import CleanRoomsEndpoint
 from .cleanroomsml.exceptions import SeedError
 from .cleanroomsml.models import ExportDurations
 from .cleanroomsml.responses import CleanRoomsMlEndpoint
@@ -95,6 +98,7 @@ class LocalCloud:
         self._seed = load_seed_file(seed) if isinstance(seed, Path) else seed
         self._durations = durations
         self._endpoint: CleanRoomsMlEndpoint | None = None
+        self._cleanrooms: CleanRoomsEndpoint | None = None
         self._tls_dir: Path | None = None
         self._port = port
         self._function_timeout = function_timeout
@@ -116,6 +120,11 @@ class LocalCloud:
     @property
     def endpoint(self) -> CleanRoomsMlEndpoint:
         return _started(self._endpoint)
+
+    @property
+    def cleanrooms(self) -> CleanRoomsEndpoint:
+        """The Clean Rooms endpoint (collaborations: associations), beside :attr:`endpoint`."""
+        return _started(self._cleanrooms)
 
     @property
     def url(self) -> str:
@@ -201,7 +210,11 @@ class LocalCloud:
         self._scheduler = scheduler
         scheduler_api = SchedulerApi(scheduler)
         self._scheduler_api = scheduler_api
-        server = LoopbackServer([endpoint, InvokeApi(emulator), scheduler_api], port=self._port)
+        self._cleanrooms = CleanRoomsEndpoint(endpoint)
+        server = LoopbackServer(
+            [endpoint, self._cleanrooms, InvokeApi(emulator), scheduler_api],
+            port=self._port,
+        )
         server.start()
         self._server = server
         wait_handles = WaitHandles(clock)
@@ -211,6 +224,7 @@ class LocalCloud:
         runtime.environment.update(
             {
                 "AWS_ENDPOINT_URL_CLEANROOMSML": server.url,
+                CLEANROOMS_ENDPOINT_ENV: server.url,
                 "AWS_ENDPOINT_URL_LAMBDA": server.url,
                 "AWS_ENDPOINT_URL_SCHEDULER": server.url,
                 "SSL_CERT_FILE": str(certificate.ca_file),

@@ -119,6 +119,10 @@ class Kind(Generic[T, S]):
     # them as the target asks and returns the resource as it is then.
     updatable: tuple[str, ...] = ()
     apply_update: Callable[[S, T, waiting.Budget], S] | None = None
+    # The name is one of the settings the update call changes (else a new name is a new one).
+    renames_in_place: bool = False
+    # Its service's client getter, for tags (default Clean Rooms ML's).
+    client: Callable[[float], Any] | None = None
 
     def unnamed_id(self, name: str) -> str:
         return f"{self.noun}:{name}"

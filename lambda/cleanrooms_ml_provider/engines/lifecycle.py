@@ -190,7 +190,10 @@ def update(
             logger.warning("cannot read %s; nothing changed, answering as is", arn, exc_info=True)
             return Done(arn, target.pending_data(arn, UNKNOWN))
         raise
-    if seen.name != target.name:
+    renamed_in_place = kind.renames_in_place and all(
+        key in kind.updatable for key in kind.differences(seen, target.request)
+    )
+    if seen.name != target.name and not renamed_in_place:
         logger.info("new name %s: starting it, CloudFormation deletes %s", target.name, seen.name)
         return provision(kind, target, budget, progress)
     return _update_in_place(kind, event, target, budget, progress, seen=seen)
@@ -216,7 +219,13 @@ def _update_in_place(
         logger.info("updating %s in place: %s", target.name, ", ".join(different))
         seen = kind.apply_update(seen, target, budget)
     added, removed = ownership.set_tags(
-        seen.arn, target.tags, seen.tags, kind.words, clock=budget.clock, until=budget.call_until()
+        seen.arn,
+        target.tags,
+        seen.tags,
+        kind.words,
+        clock=budget.clock,
+        until=budget.call_until(),
+        client=kind.client,
     )
     if added or removed:
         logger.info("tags of %s: set %s, removed %s", target.name, added, removed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .. import clients
 from .. import tags as tag_rules
@@ -21,6 +21,8 @@ TAG: Final = "TagResource"
 UNTAG: Final = "UntagResource"
 # Tag keys with this prefix belong to AWS: never compared, added or removed.
 AWS_TAG_PREFIX: Final = "aws:"
+# The provider's own tags (the ownership tag, a refused policy update's mark): never the user's.
+LIBRARY_TAG_PREFIX: Final = "cdk-cleanrooms-ml:"
 
 
 def owner(stack_id: str, logical_id: str) -> str:
@@ -63,13 +65,15 @@ def set_tags(
     *,
     clock: Clock,
     until: float,
+    client: Callable[[float], Any] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Make the resource's own tags ``wanted`` in place; (keys set, keys removed). AWS's tags
-    and the provider's ownership tag are left alone."""
+    and the provider's own (the ownership tag, ...) are left alone. ``client``: the service's
+    client getter (default Clean Rooms ML's; both services tag alike)."""
     ours = {
         k: v
         for k, v in current.items()
-        if not k.lower().startswith(AWS_TAG_PREFIX) and k != tag_rules.OWNER_TAG_KEY
+        if not k.lower().startswith(AWS_TAG_PREFIX) and not k.startswith(LIBRARY_TAG_PREFIX)
     }
     to_set = {k: v for k, v in wanted.items() if ours.get(k) != v}
     to_remove = sorted(k for k in ours if k not in wanted)
@@ -77,7 +81,7 @@ def set_tags(
     def send(action: str, call: Callable[[CleanRoomsMLClient], object]) -> None:
         with mapped_errors(action, arn, words):
             clients.call(
-                lambda timeout: call(clients.cleanroomsml(timeout)),
+                lambda timeout: call((client or clients.cleanroomsml)(timeout)),
                 clock=clock,
                 until=until,
                 action=action,

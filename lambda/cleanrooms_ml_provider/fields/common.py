@@ -96,10 +96,15 @@ def parse_signal(
     return CompletionSignal(url, seconds)
 
 
-def read_properties(table: Table, raw: object) -> tuple[dict[str, Any], CompletionSignal | None]:
+def read_properties(
+    table: Table, raw: object, *, waits: bool = True
+) -> tuple[dict[str, Any], CompletionSignal | None]:
     """A resource's ResourceProperties, as CloudFormation sends them (strings): ``{prop:
-    value}`` of ``table``'s fields, and the completion signal of a wait beyond the hour."""
+    value}`` of ``table``'s fields, and the completion signal of a wait beyond the hour (a
+    resource that never ``waits`` takes none)."""
     if not isinstance(raw, Mapping):
         reject("ResourceProperties", raw, "an object")
+    if not waits:
+        return read_table(table, raw, extra_keys=(KEY_SERVICE_TOKEN,)), None
     values = read_table(table, raw, extra_keys=CARRIED_KEYS)
     return values, parse_signal(raw, wait_for_completion=values[WAIT.prop])

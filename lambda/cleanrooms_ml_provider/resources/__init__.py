@@ -13,12 +13,16 @@ from ..fields import audience_export as export_fields
 from ..fields import audience_generation_job as job_fields
 from ..fields import audience_model as model_fields
 from ..fields import configured_audience_model as configured_fields
+from ..fields import configured_audience_model_association as association_fields
+from ..fields import configured_audience_model_policy as policy_fields
 from ..fields import provider_drain as drain_fields
 from . import (
     audience_export,
     audience_generation_job,
     audience_model,
     configured_audience_model,
+    configured_audience_model_association,
+    configured_audience_model_policy,
     provider_drain,
 )
 from .base import ResourceHandler
@@ -28,6 +32,8 @@ HANDLERS: Final[Mapping[str, ResourceHandler]] = {
     job_fields.GENERATION_JOB_RESOURCE_TYPE: audience_generation_job.HANDLER,
     model_fields.AUDIENCE_MODEL_RESOURCE_TYPE: audience_model.HANDLER,
     configured_fields.CONFIGURED_MODEL_RESOURCE_TYPE: configured_audience_model.HANDLER,
+    policy_fields.POLICY_RESOURCE_TYPE: configured_audience_model_policy,
+    association_fields.ASSOCIATION_RESOURCE_TYPE: configured_audience_model_association.HANDLER,
     drain_fields.DRAIN_RESOURCE_TYPE: provider_drain,
 }
 
@@ -38,6 +44,8 @@ _BY_PROPERTY: Final[Mapping[str, ResourceHandler]] = {
     job_fields.KEY_MODEL_ARN: audience_generation_job.HANDLER,
     model_fields.KEY_TRAINING_DATASET_ARN: audience_model.HANDLER,
     configured_fields.KEY_OUTPUT_S3_URI: configured_audience_model.HANDLER,
+    policy_fields.KEY_POLICY: configured_audience_model_policy,
+    association_fields.KEY_MEMBERSHIP_ID: configured_audience_model_association.HANDLER,
 }
 
 

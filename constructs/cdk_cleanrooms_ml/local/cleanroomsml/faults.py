@@ -1,7 +1,8 @@
 """Misbehaviour to inject into the endpoint: throttling, rate limits, 500s, lost answers,
 failing exports, generation jobs still running or failing to be created or deleted, audience
 models failing to be created or deleted, quota hits. Each fault applies to the next matching
-calls only; :mod:`.admin_faults` reads one from the admin API's JSON.
+calls only; :mod:`.admin_faults` reads one from the admin API's JSON. The Clean Rooms endpoint
+mounted beside this one (:mod:`..cleanrooms`) takes its faults from here too.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from ..cleanrooms.operations import OPERATIONS as CLEANROOMS_OPERATIONS
 from .exceptions import ServiceError
 from .models import CleanRoomsMlBackend
 from .models.audience_export_jobs import in_flight_quota_error, per_job_quota_error
 from .models.audience_generation_jobs import generation_quota_error
-from .operations import OPERATIONS, START, START_GENERATION_JOB
+from .operations import OPERATIONS as CLEANROOMSML_OPERATIONS
+from .operations import START, START_GENERATION_JOB
 
 EXPORT_FAILURE_MESSAGE: Final = "The export job failed (injected)"
 GENERATION_FAILURE_MESSAGE: Final = "The audience generation job failed (injected)"
@@ -22,6 +25,10 @@ GENERATION_DELETE_FAILURE_MESSAGE: Final = (
 )
 MODEL_FAILURE_MESSAGE: Final = "The audience model failed to train (injected)"
 MODEL_DELETE_FAILURE_MESSAGE: Final = "The audience model could not be deleted (injected)"
+
+# Faults apply to the operations of both services the endpoint serves (Clean Rooms' tag operations
+# share their names with Clean Rooms ML's, so a fault on one of those names applies to either).
+OPERATIONS: Final = tuple(dict.fromkeys((*CLEANROOMSML_OPERATIONS, *CLEANROOMS_OPERATIONS)))
 
 
 def _check_operation(operation: str | None) -> None:

@@ -21,7 +21,7 @@ from .urls import (
 )
 
 
-def _parse_body(request: Request) -> dict[str, object]:
+def parse_body(request: Request) -> dict[str, object]:
     try:
         body = json.loads(request.body or b"{}")
     except ValueError as error:
@@ -31,7 +31,7 @@ def _parse_body(request: Request) -> dict[str, object]:
     return body
 
 
-def _parse_query(request: Request) -> dict[str, object]:
+def parse_query(request: Request) -> dict[str, object]:
     params: dict[str, object] = {}
     for key, values in request.query.items():
         if len(values) != 1:
@@ -61,7 +61,7 @@ _configured_arn = _arn_in_path(CONFIGURED_MODEL_PREFIX, "configuredAudienceModel
 
 
 def _parse_update(request: Request) -> dict[str, object]:
-    return {**_parse_body(request), **_configured_arn(request)}
+    return {**parse_body(request), **_configured_arn(request)}
 
 
 def _policy_arn(request: Request) -> dict[str, object]:
@@ -71,7 +71,7 @@ def _policy_arn(request: Request) -> dict[str, object]:
 
 
 def _parse_put_policy(request: Request) -> dict[str, object]:
-    return {**_parse_body(request), **_policy_arn(request)}
+    return {**parse_body(request), **_policy_arn(request)}
 
 
 def _resource_arn(request: Request) -> dict[str, object]:
@@ -79,7 +79,7 @@ def _resource_arn(request: Request) -> dict[str, object]:
 
 
 def _parse_tag(request: Request) -> dict[str, object]:
-    return {**_parse_body(request), **_resource_arn(request)}
+    return {**parse_body(request), **_resource_arn(request)}
 
 
 def _parse_untag(request: Request) -> dict[str, object]:
@@ -87,26 +87,26 @@ def _parse_untag(request: Request) -> dict[str, object]:
 
 
 PARSERS: Final[Mapping[str, Callable[[Request], dict[str, object]]]] = {
-    op.START: _parse_body,
-    op.LIST: _parse_query,
+    op.START: parse_body,
+    op.LIST: parse_query,
     op.GET_GENERATION_JOB: _job_arn,
-    op.START_GENERATION_JOB: _parse_body,
-    op.LIST_GENERATION_JOBS: _parse_query,
+    op.START_GENERATION_JOB: parse_body,
+    op.LIST_GENERATION_JOBS: parse_query,
     op.DELETE_GENERATION_JOB: _job_arn,
     op.TAG: _parse_tag,
     op.UNTAG: _parse_untag,
     op.LIST_TAGS: _resource_arn,
-    op.CREATE_TRAINING_DATASET: _parse_body,
+    op.CREATE_TRAINING_DATASET: parse_body,
     op.GET_TRAINING_DATASET: _dataset_arn,
-    op.LIST_TRAINING_DATASETS: _parse_query,
+    op.LIST_TRAINING_DATASETS: parse_query,
     op.DELETE_TRAINING_DATASET: _dataset_arn,
-    op.CREATE_AUDIENCE_MODEL: _parse_body,
+    op.CREATE_AUDIENCE_MODEL: parse_body,
     op.GET_AUDIENCE_MODEL: _model_arn,
-    op.LIST_AUDIENCE_MODELS: _parse_query,
+    op.LIST_AUDIENCE_MODELS: parse_query,
     op.DELETE_AUDIENCE_MODEL: _model_arn,
-    op.CREATE_CONFIGURED_MODEL: _parse_body,
+    op.CREATE_CONFIGURED_MODEL: parse_body,
     op.GET_CONFIGURED_MODEL: _configured_arn,
-    op.LIST_CONFIGURED_MODELS: _parse_query,
+    op.LIST_CONFIGURED_MODELS: parse_query,
     op.UPDATE_CONFIGURED_MODEL: _parse_update,
     op.DELETE_CONFIGURED_MODEL: _configured_arn,
     op.PUT_CONFIGURED_MODEL_POLICY: _parse_put_policy,

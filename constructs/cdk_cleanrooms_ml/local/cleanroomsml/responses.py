@@ -18,8 +18,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from ..cleanrooms.urls import for_cleanrooms
 from ..server import LoopbackServer, Request, Response
 from .admin_faults import apply_admin_fault
+from .dispatch import answer
 from .exceptions import ServiceError
 from .faults import Faults
 from .models import (
@@ -29,13 +31,13 @@ from .models import (
     ExportRequest,
     GenerationJobDurations,
 )
-from .operations import method_name
 from .owner_responses import ModelOwnerResponses
 from .owner_seed import parse_owner_seed
 from .pagination import page
 from .parsing import PARSERS
 from .seed import default_seed, load_seed_file, parse_generation_settings, parse_seed
 from .shapes import operation, validate
+from .tag_responses import TaggingBackend, TagResponses
 from .urls import ADMIN_PREFIX, operation_for, served
 
 DEFAULT_PAGE_SIZE: Final = 10
@@ -53,7 +55,7 @@ class Call:
     at: float
 
 
-class CleanRoomsMlEndpoint(ModelOwnerResponses):
+class CleanRoomsMlEndpoint(ModelOwnerResponses, TagResponses):
     """The service on the wire; mount it on a :class:`LoopbackServer`.
 
     ``backend`` holds the resources (:mod:`.models`), ``faults`` what to get wrong on purpose,
@@ -76,6 +78,8 @@ class CleanRoomsMlEndpoint(ModelOwnerResponses):
         seed_data = load_seed_file(seed) if isinstance(seed, Path) else seed
         if seed_data is None:
             seed_data = default_seed()
+        # Also read by the Clean Rooms endpoint mounted beside this one (its memberships).
+        self.seed = seed_data
         jobs, seed_durations, prefix = parse_seed(seed_data, now=clock())
         models, seed_generation_durations = parse_generation_settings(seed_data)
         owner = parse_owner_seed(seed_data, now=clock())
@@ -128,7 +132,8 @@ class CleanRoomsMlEndpoint(ModelOwnerResponses):
     # --- HTTP ------------------------------------------------------------------------------
 
     def handles(self, request: Request) -> bool:
-        return served(request.path)
+        # /tags/ is Clean Rooms' path too: a request signed for it is not this service's.
+        return served(request.path) and not for_cleanrooms(request)
 
     def handle(self, request: Request) -> Response:
         if request.path.startswith(ADMIN_PREFIX):
@@ -141,25 +146,15 @@ class CleanRoomsMlEndpoint(ModelOwnerResponses):
     def _call(self, op: str, request: Request) -> Response:
         params: dict[str, object] = {}
         try:
-            with self.backend.lock:
-                throttled = self.faults.throttled(op)
-                if throttled is not None:
-                    raise throttled
-                params = PARSERS[op](request)
-                input_shape = operation(op).input_shape
-                problems = [] if input_shape is None else validate(input_shape, params, "")
-                if problems:
-                    raise ServiceError("ValidationException", "; ".join(problems))
-                injected = self.faults.take_error(op)
-                if injected is not None:
-                    raise injected
-                answer: Callable[[dict[str, object]], dict[str, object]] = getattr(
-                    self, method_name(op)
-                )
-                result = answer(params)
-                if self.faults.take_lost_answer(op):
-                    # Committed above; the caller only sees a server error.
-                    raise ServiceError("InternalServiceException", "An internal error occurred")
+            result = answer(
+                self,
+                op,
+                request,
+                params,
+                parse=PARSERS[op],
+                check=_input_problems,
+                server_error="InternalServiceException",
+            )
         except ServiceError as error:
             self._record(op, params, error.status, error.code)
             return _error_response(error)
@@ -211,20 +206,9 @@ class CleanRoomsMlEndpoint(ModelOwnerResponses):
         )
         return {}
 
-    def tag_resource(self, params: dict[str, object]) -> dict[str, object]:
-        tags = params["tags"]
-        assert isinstance(tags, dict)  # the model check guarantees it
-        self.backend.tag_resource(str(params["resourceArn"]), tags)
-        return {}
-
-    def untag_resource(self, params: dict[str, object]) -> dict[str, object]:
-        keys = params["tagKeys"]
-        assert isinstance(keys, list)  # the model check guarantees it
-        self.backend.untag_resource(str(params["resourceArn"]), [str(key) for key in keys])
-        return {}
-
-    def list_tags_for_resource(self, params: dict[str, object]) -> dict[str, object]:
-        return self.backend.list_tags_for_resource(str(params["resourceArn"]))
+    @property
+    def tagging(self) -> TaggingBackend:
+        return self.backend
 
     # --- the harness's admin API ------------------------------------------------------------
 
@@ -251,6 +235,12 @@ def _optional(value: object) -> str | None:
 
 def _headers() -> dict[str, str]:
     return {"Content-Type": _JSON, "x-amzn-RequestId": str(uuid.uuid4())}
+
+
+def _input_problems(op: str, params: dict[str, object]) -> ServiceError | None:
+    input_shape = operation(op).input_shape
+    problems = [] if input_shape is None else validate(input_shape, params, "")
+    return ServiceError("ValidationException", "; ".join(problems)) if problems else None
 
 
 def _error_response(error: ServiceError) -> Response:

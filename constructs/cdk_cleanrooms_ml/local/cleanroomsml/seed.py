@@ -4,8 +4,9 @@ A JSON object with ``audienceGenerationJobs`` (ARN, offered sizes, status, ...),
 ``exportDurations`` and ``outputLocationPrefix``, for jobs started through the API optional
 ``configuredAudienceModels`` (ARN, offered sizes) and ``generationJobDurations``, and the model
 owner's optional ``trainingDatasets``, ``audienceModels`` and ``audienceModelDurations``
-(:mod:`.owner_seed`); every value is checked against the service's model, and unknown keys are
-errors. The library ships the example app's job as the default.
+(:mod:`.owner_seed`), and Clean Rooms' optional ``memberships`` (:mod:`..cleanrooms.seed`);
+every value is checked against the service's model, and unknown keys are errors. The library
+ships the example app's job (and one membership) as the default.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from ..cleanrooms.seed import parse_memberships
 from .exceptions import SeedError
 from .models.audience_export_jobs import ExportDurations
 from .models.audience_generation_jobs import GenerationJob, GenerationJobDurations
@@ -32,6 +34,8 @@ _SEED_KEYS: Final = (
     "trainingDatasets",
     "audienceModels",
     "audienceModelDurations",
+    # Clean Rooms' memberships (:mod:`..cleanrooms.seed`), served on the same endpoint.
+    "memberships",
 )
 _MODEL_KEYS: Final = ("configuredAudienceModelArn", "offeredSizes")
 _JOB_KEYS: Final = (
@@ -166,6 +170,7 @@ def parse_seed(
         raise SeedError("seed: 'outputLocationPrefix' must start with s3://")
     parse_generation_settings(seed)
     parse_owner_seed(seed, now=now)
+    parse_memberships(seed)
     return jobs, export_durations, prefix.rstrip("/")
 
 

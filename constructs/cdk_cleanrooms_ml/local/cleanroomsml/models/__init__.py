@@ -106,6 +106,8 @@ class CleanRoomsMlBackend(
         self.export_jobs = []
         self.touched = set()
         self.deleted = set()
+        self.sections = {}
+        self.saved_sections = {}
         if state_file is not None and state_file.exists():
             self._restore(state_file)
 
@@ -113,6 +115,7 @@ class CleanRoomsMlBackend(
         """What earlier runs made, changed and deleted, over what the seed says."""
         saved = load_state(state_file)
         self.export_jobs, self.deleted = saved.exports, saved.deleted
+        self.saved_sections = saved.sections
         for arn in self.deleted:
             self.generation_jobs.pop(arn, None)
             self.training_datasets.pop(arn, None)

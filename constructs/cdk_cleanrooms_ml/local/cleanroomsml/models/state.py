@@ -53,6 +53,11 @@ class BackendState:
     # ones that were deleted are remembered as deleted, so a later run does not bring them back.
     touched: set[str]
     deleted: set[str]
+    # Other services' resources kept in the same file (Clean Rooms' associations), by key: what
+    # each registered writer returns, and what the file held under keys no writer registered
+    # (kept as read, so a run serving this service alone does not drop them).
+    sections: dict[str, Callable[[], object]]
+    saved_sections: dict[str, object]
 
     def save(self) -> None:
         # A folder removed under a running harness is not recreated here (it stops instead).
@@ -68,6 +73,8 @@ class BackendState:
             ):
                 payload[key] = [asdict(item) for arn, item in kind.items() if arn in self.touched]
             payload["deletedArns"] = sorted(self.deleted)
+        payload.update(self.saved_sections)
+        payload.update((key, write()) for key, write in self.sections.items())
         write_json_atomic(self.state_file, payload)
 
     def changed(self, resource: Kept) -> None:

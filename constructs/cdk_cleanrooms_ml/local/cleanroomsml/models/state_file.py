@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ...errors import StateError
 from .audience_export_jobs import ExportJob
@@ -14,11 +14,24 @@ from .audience_models import AudienceModel
 from .configured_audience_models import ConfiguredAudienceModel
 from .training_datasets import TrainingDataset
 
+# The keys this service reads; any other top-level key is another service's (see ``sections``).
+_OWN_KEYS: Final = frozenset(
+    {
+        "exportJobs",
+        "generationJobs",
+        "trainingDatasets",
+        "audienceModels",
+        "configuredAudienceModels",
+        "deletedArns",
+        "deletedGenerationJobArns",
+    }
+)
+
 
 @dataclass(frozen=True)
 class SavedState:
-    """The export jobs, the resources made or changed through the API, and the ARNs of
-    deleted ones."""
+    """The export jobs, the resources made or changed through the API, the ARNs of deleted
+    ones, and what other services sharing the file keep there (``sections``, by key)."""
 
     exports: list[ExportJob]
     generation_jobs: list[GenerationJob]
@@ -26,6 +39,7 @@ class SavedState:
     audience_models: list[AudienceModel]
     configured_models: list[ConfiguredAudienceModel]
     deleted: set[str]
+    sections: dict[str, Any]
 
 
 def load_state(path: Path) -> SavedState:
@@ -47,6 +61,7 @@ def load_state(path: Path) -> SavedState:
                 for i in data.get("configuredAudienceModels", [])
             ],
             deleted={str(arn) for arn in deleted},
+            sections={key: value for key, value in data.items() if key not in _OWN_KEYS},
         )
     except (ValueError, TypeError, AttributeError) as error:
         raise StateError(
