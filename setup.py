@@ -1,4 +1,5 @@
-"""Wheel build: prebuild the provider's code archive into the package (see asset_files.py).
+"""Wheel build: prebuild the provider's code archive into the package (see asset_files.py),
+and copy the example templates in (``cdk_cleanrooms_ml/examples``).
 
 Everything else is in pyproject.toml. The archive is written only for a real build, never for an
 editable install, where the package reads the handler's sources directly.
@@ -7,6 +8,7 @@ editable install, where the package reads the handler's sources directly.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -35,6 +37,11 @@ class BuildWithAsset(build_py):
             return
         target = Path(self.build_lib) / "cdk_cleanrooms_ml" / "_asset"
         _asset_files().prebuild(ROOT / "lambda" / "cleanrooms_ml_provider", target)
+        # The plain templates, for pip users (``python -m cdk_cleanrooms_ml.local examples``).
+        examples = Path(self.build_lib) / "cdk_cleanrooms_ml" / "examples"
+        examples.mkdir(parents=True, exist_ok=True)
+        for template in sorted((ROOT / "examples" / "cloudformation").glob("*.yaml")):
+            shutil.copyfile(template, examples / template.name)
 
 
 setup(cmdclass={"build_py": BuildWithAsset})

@@ -229,6 +229,10 @@ def test_stated_requirements_match_the_package() -> None:
     assert project["license"] == "Apache-2.0"
     assert project["license-files"] == ["LICENSE"]
     assert "Apache License" in (ROOT / "LICENSE").read_text()
+    # The CDK CLI the README tells pip users to install is the one this checkout pins.
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
+    stated = set(re.findall(r"aws-cdk@([\d.]+)", README))
+    assert stated == {pinned}
 
 
 def sh_blocks(text: str) -> list[str]:

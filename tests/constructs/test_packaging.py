@@ -25,7 +25,17 @@ from tests.cfn_lint import assert_assembly_lint_clean
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "LICENSE", "constructs", "lambda")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "LICENSE",
+    "constructs",
+    "lambda",
+    "examples",
+)
 JOB_ARN = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/installed-job"
 
 USER_APP = f"""
@@ -120,10 +130,15 @@ def synth(app: str, out: Path, cwd: Path, env: dict[str, str]) -> None:
     assert_assembly_lint_clean(out)
 
 
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built once for this module's tests."""
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not CDK.exists(), reason="the pinned CDK CLI is missing: run `make setup`")
-def test_the_wheel_works_as_installed(tmp_path: Path) -> None:
-    wheel = build_wheel(tmp_path)
+def test_the_wheel_works_as_installed(wheel: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     assert {
@@ -134,6 +149,10 @@ def test_the_wheel_works_as_installed(tmp_path: Path) -> None:
         # The provider's archive, prebuilt with its hash (synth copies it, computes nothing).
         "cdk_cleanrooms_ml/_asset/provider.zip",
         "cdk_cleanrooms_ml/_asset/provider.zip.sha256",
+        # For pip users: the plain templates and an example seed file.
+        "cdk_cleanrooms_ml/examples/model-owner.yaml",
+        "cdk_cleanrooms_ml/examples/audience-generation-job.yaml",
+        "cdk_cleanrooms_ml/local/cleanroomsml/example_seed.json",
     } <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
@@ -203,3 +222,43 @@ def test_the_wheel_works_as_installed(tmp_path: Path) -> None:
     assert len(re.findall(r"^Installed\.\w+Location = s3://", deployed, re.MULTILINE)) == 2
     destroyed = run([*local, "destroy", "--stack", "Installed"], scratch, env)
     assert "DELETE_COMPLETE" in destroyed
+    listed = run([*local, "examples"], scratch, env)
+    assert "model-owner.yaml" in listed
+    assert "seed.example.json" in listed
+    run([*local, "examples", "--copy", "examples"], scratch, env)
+    assert (
+        (scratch / "examples" / "audience-export.yaml")
+        .read_text()
+        .startswith('AWSTemplateFormatVersion: "2010-09-09"')
+    )
+
+
+def quick_start_script(wheel: Path) -> str:
+    """The README's pip quick start, as typed, but for the wheel under test and the pinned CLI
+    of this checkout (the package index and the npm registry would serve the released ones)."""
+    section = README.split("## Quick start (pip)", 1)[1].split("\n## ", 1)[0]
+    script = section.split("```sh\n", 1)[1].split("\n```", 1)[0]
+    typed = {
+        "pip install 'cdk-cleanrooms-ml[local]'": f"pip install --quiet '{wheel}[local]'",
+        "npm install --no-save aws-cdk@2.1148.1": f"ln -s {ROOT / 'node_modules'} node_modules",
+    }
+    for line, replacement in typed.items():
+        assert line in script, line
+        script = script.replace(line, replacement)
+    return script
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CDK.exists(), reason="the pinned CDK CLI is missing: run `make setup`")
+def test_the_readme_pip_quick_start_runs_as_typed(wheel: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "quick-start"  # an empty folder outside the repository
+    folder.mkdir()
+    env = user_env(folder / ".venv")
+
+    out = run(["bash", "-euo", "pipefail", "-c", quick_start_script(wheel)], folder, env)
+
+    assert "QuickStart: CREATE_COMPLETE" in out
+    assert "QuickStart: UPDATE_COMPLETE" in out
+    assert "QuickStart: DELETE_COMPLETE" in out
+    assert re.search(r"^QuickStart\.ExportLocation = s3://", out, re.MULTILINE)
+    assert "PERCENTAGE:10" in out

@@ -196,6 +196,13 @@ def test_moving_to_another_model_puts_a_new_policy_there(
 
     assert response["PhysicalResourceId"] == f"{other}#policy"
     assert current(models, other) is not None
+    # CloudFormation then deletes the old one, with its own (old) properties.
+    cleanup = event(
+        "Delete", props(arn, policy(SEED_OWNER)), physical_id=first["PhysicalResourceId"]
+    )
+    succeeded(invoke_handler(cleanup, services=services))
+    assert current(models, arn) is None
+    assert current(models, other) is not None
 
 
 def test_delete_removes_its_own_policy(services: Services, models: LocalModels) -> None:
@@ -300,3 +307,30 @@ def test_the_rollback_of_a_refused_update_succeeds_and_writes_nothing(
     # The same update tried again is refused again.
     assert "was changed outside this stack" in failed(send(old, new))["Reason"]
     assert len(models.endpoint.calls_to(PUT)) == 1
+
+
+def test_access_denied_on_put_says_which_permission_and_looks_no_further(
+    services: Services, models: LocalModels
+) -> None:
+    arn = configured_model(models)
+    models.endpoint.faults.error("AccessDeniedException", operation=PUT)
+
+    answer = failed(
+        invoke_handler(event("Create", props(arn, policy(SEED_OWNER))), services=services)
+    )
+
+    assert "needs cleanrooms-ml:PutConfiguredAudienceModelPolicy" in answer["Reason"]
+    assert models.endpoint.calls_to("GetConfiguredAudienceModelPolicy") == []
+
+
+def test_a_retried_create_whose_first_answer_was_lost_adopts_its_policy(
+    services: Services, models: LocalModels
+) -> None:
+    arn = configured_model(models)
+    models.endpoint.faults.lose_answers(operation=PUT)
+
+    response = create(services, arn, policy(SEED_OWNER))
+
+    # The first Put was committed but answered 500; the retry met the condition, Get showed ours.
+    assert len(models.endpoint.calls_to(PUT)) == 2
+    assert response["Data"]["ConfiguredAudienceModelArn"] == arn

@@ -22,22 +22,23 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from ..resource_types import SERVED
+from . import examples
 from .awslambda.packages import RuntimeSetupError
 from .cleanrooms.responses import serve_with_cleanrooms
 from .cleanroomsml.exceptions import SeedError
 from .cleanroomsml.responses import CleanRoomsMlEndpoint
 from .cloudformation.assembly import (
     StackTemplate,
-    is_custom_resource,
     load_assembly,
     load_stack,
     load_template_file,
 )
-from .cloudformation.driver import DriverOptions, ProgressEvent, StackResult
+from .cloudformation.driver import DriverOptions
 from .cloudformation.exceptions import TemplateError
 from .errors import StateError, StateLostError
 from .harness import LocalCloud, resolve_seed
 from .interrupts import Interrupted, signals_interrupt
+from .output import clock_line, print_result, progress_line
 from .server import PortInUseError
 from .state import StateStore
 from .tls import CertificateError
@@ -155,35 +156,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     serve = commands.add_parser("serve", help="run only the Clean Rooms ML endpoint until Ctrl-C")
     common(serve)
+    shown = commands.add_parser(
+        "examples",
+        help="list the example templates and seed file, print one, or copy them (--copy DIR)",
+    )
+    shown.add_argument("name", nargs="?", help="the example to print (default: list them)")
+    shown.add_argument("--copy", type=Path, metavar="DIR", help="copy every example into DIR")
     return parser
-
-
-def progress_line(event: ProgressEvent) -> str:
-    elapsed = f" ({event.elapsed:.1f} s)" if event.elapsed is not None else ""
-    reason = f"  {event.reason}" if event.reason else ""
-    # The run's clock: with --fast-clock, virtual time, like the stack events it stands for.
-    clock = time.strftime("%H:%M:%S", time.localtime(event.at))
-    # The construct id when the template has path metadata, the logical id otherwise.
-    name = event.label or event.logical_id
-    columns = f"{clock}  {name:<30}  {event.resource_type:<41}  {event.status}"
-    return f"{columns}{elapsed}{reason}"
-
-
-def _print_result(result: StackResult, out: TextIO) -> None:
-    if result.outputs:
-        print("\nOutputs:", file=out)
-        for name, value in result.outputs.items():
-            print(f"{result.stack_name}.{name} = {value}", file=out)
-    exports = {lid: r for lid, r in result.resources.items() if is_custom_resource(r.type)}
-    if exports and result.succeeded and result.status != "DELETE_COMPLETE":
-        print("\nAttributes:", file=out)
-        for logical_id, resource in exports.items():
-            shown = f"{resource.label} ({logical_id})" if resource.label else logical_id
-            print(f"{shown}  physical id {resource.physical_id}", file=out)
-            for key, value in resource.data.items():
-                print(f"  {key} = {value}", file=out)
-    if not result.succeeded or result.reason:
-        print(f"\n{result.stack_name}: {result.status}: {result.reason}", file=out)
 
 
 def _stack(args: argparse.Namespace) -> StackTemplate:
@@ -268,6 +247,7 @@ def _run(args: argparse.Namespace, out: TextIO, chosen: list[str]) -> int:
             file=out,
             flush=True,
         )
+        print(clock_line(cloud.clock, args.state_dir), file=out, flush=True)
         started = time.monotonic()
         if args.command == "deploy":
             result = cloud.deploy(stack, parameters)
@@ -275,7 +255,7 @@ def _run(args: argparse.Namespace, out: TextIO, chosen: list[str]) -> int:
             result = cloud.destroy(name, force=args.force)
         # Let the handler's last invocation finish its logging before the servers stop.
         cloud.emulator.wait_idle(5)
-    _print_result(result, out)
+    print_result(result, out)
     print(
         f"\n{'✅' if result.succeeded else '❌'}  {name}: {result.status} "
         f"({time.monotonic() - started:.1f} s)",
@@ -297,6 +277,8 @@ def main(
         with signals_interrupt():
             if args.command == "serve":
                 return _serve(args, out)
+            if args.command == "examples":
+                return examples.run(args.name, args.copy, out)
             return _run(args, out, chosen)
     except Interrupted as error:
         line = _interrupted_line(error, args, chosen[-1] if chosen else None)

@@ -24,13 +24,16 @@ from ..engines.start_or_adopt import begin
 from ..fields import configured_audience_model_policy as fields
 from ..fields.configured_audience_model_policy import PolicyProperties, same_policy
 from ..outcomes import Done, Outcome
-from ..service_errors import NotFoundError, RequestError, ServiceError
+from ..service_errors import RequestError, ServiceError
 from . import configured_audience_model_policy_refusals as refusals
 from .base import Completion, hand_over_follow_up, leaves_nothing, signal_polls
 from .configured_audience_model_policy_calls import Current, delete_policy, get_policy, put_policy
 
 RESOURCE_TYPE: Final = fields.POLICY_RESOURCE_TYPE
 SUFFIX: Final = "#policy"
+# How Put answers a broken condition (the API lists no ConflictException for it): also how it
+# answers a policy it refuses, which Get then tells apart.
+CONDITION_FAILED: Final = "ValidationException"
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +78,9 @@ def _put_new(props: PolicyProperties, budget: waiting.Budget) -> Done:
     arn = props.configured_model_arn
     try:
         return _done(props, put_policy(arn, props.policy, budget, must_not_exist=True))
-    except NotFoundError:
-        raise
-    except ServiceError:
+    except ServiceError as error:
+        if error.code != CONDITION_FAILED:
+            raise
         current = get_policy(arn, budget)
         if current is None:
             raise
@@ -122,7 +125,9 @@ def update(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Out
         raise _drift(arn, current)
     try:
         return _done(props, put_policy(arn, props.policy, budget, previous=current.policy_hash))
-    except ServiceError:
+    except ServiceError as error:
+        if error.code != CONDITION_FAILED:
+            raise
         now = get_policy(arn, budget)
         if now is not None and now.policy_hash != current.policy_hash:
             raise _drift(arn, now) from None
