@@ -17,10 +17,10 @@ from typing import Any, Final
 
 import pytest
 
-from cdk_cleanrooms_ml.local.cli import _print_result, progress_line
 from cdk_cleanrooms_ml.local.cloudformation.assembly import load_stack
 from cdk_cleanrooms_ml.local.cloudformation.driver import DriverOptions, ProgressEvent
 from cdk_cleanrooms_ml.local.harness import LocalCloud
+from cdk_cleanrooms_ml.local.output import print_result, progress_line
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE
 from tests.local.conftest import CloudFactory
 from tests.local.generation_support import MODEL, SEED_ROLE, job_seed, started_jobs
@@ -123,8 +123,8 @@ def test_a_sql_seeded_lifecycle_at_debug_logs_no_sensitive_value(
     driver = io.StringIO()
     for event in events:
         print(progress_line(event), file=driver)
-    _print_result(deployed, driver)
-    _print_result(destroyed, driver)
+    print_result(deployed, driver)
+    print_result(destroyed, driver)
     printed = capfd.readouterr()
     logs = lambda_logs(log_dir(cloud))
     outputs = {
