@@ -21,7 +21,8 @@ LOCAL_ARGS += --fast-clock
 endif
 CDK := $(CURDIR)/node_modules/.bin/cdk
 
-.PHONY: deploy destroy synth test lint typecheck bench setup clean
+.PHONY: deploy destroy synth test lint typecheck bench setup clean snapshots service-models \
+	api-reference check-dist
 
 ## Main job: synthesize app.py, then deploy it to the embedded Clean Rooms ML endpoint.
 deploy: setup
@@ -36,7 +37,7 @@ synth: setup
 
 ## Tests: every gate, then the whole suite (unit, template, e2e, packaging) with its coverage
 ## floor (pyproject: 90% of constructs/ and lambda/), then the benchmarks in smoke mode.
-test: setup lint typecheck
+test: setup lint typecheck api-reference check-dist
 	$(BIN)/python -m pytest --cov
 	$(BIN)/python -m benchmarks --smoke
 
@@ -45,7 +46,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy constructs/cdk_cleanrooms_ml lambda/cleanrooms_ml_provider app.py benchmarks
+	$(BIN)/mypy constructs/cdk_cleanrooms_ml lambda/cleanrooms_ml_provider app.py benchmarks tools
 
 ## Benchmarks against AwsCustomResource; writes docs/benchmarks.md.
 bench: setup
@@ -68,3 +69,19 @@ node_modules/.deps: package.json package-lock.json
 
 clean:
 	rm -rf cdk.out build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .coverage .local-deploy
+
+## Regenerate the example app's template snapshots (tests/snapshots/templates) on purpose.
+snapshots: setup
+	$(BIN)/python -m tests.snapshots.regenerate
+
+## Rewrite the service models the handler ships from the installed botocore, then run the tests.
+service-models: setup
+	$(BIN)/python -m tools.service_models
+
+## API reference from the docstrings (pdoc) into build/api/; fails on any pdoc warning.
+api-reference: setup
+	$(BIN)/python -m tools.api_reference --output build/api
+
+## Build the sdist and the wheel, then twine check --strict both.
+check-dist: setup
+	$(BIN)/python -m tools.check_distributions

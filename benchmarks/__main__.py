@@ -22,6 +22,7 @@ from . import (
     handler,
     long_wait,
     per_type,
+    service_models,
     synth,
     synth_process,
     throttled,
@@ -161,6 +162,12 @@ def run(settings: Settings, work: Path) -> Run:
     result.add(
         "cold import",
         lambda: cold_import.section(
+            asset.asset_dir(assemblies.ours), runtime_dir, imports_dir, settings.import_repeats
+        ),
+    )
+    result.add(
+        "service models",
+        lambda: service_models.section(
             asset.asset_dir(assemblies.ours), runtime_dir, imports_dir, settings.import_repeats
         ),
     )

@@ -167,6 +167,13 @@ def test_long_wait_snippet_synthesizes_a_wait_condition_the_export_waits_for() -
     assert job["Properties"]["CompletionSignalTimeout"] == str(6 * 3600)
     [export] = export_resources(template).values()
     assert {"Ref": wait_id} in export["Properties"]["AudienceGenerationJobArn"]["Fn::Select"][1]
+    # The offered sizes read as a plain string, from the WaitCondition's reader.
+    [(reader_id, reader)] = resources_of_type(
+        template, "Custom::CleanRoomsMlFinalAttributes"
+    ).items()
+    assert reader["Properties"]["WaitConditionData"] == {"Fn::GetAtt": [wait_id, "Data"]}
+    sizes = template["Outputs"]["OfferedSizes"]["Value"]
+    assert sizes == {"Fn::GetAtt": [reader_id, "OfferedSizes"]}
 
 
 def test_tuned_provider_snippet_synthesizes() -> None:

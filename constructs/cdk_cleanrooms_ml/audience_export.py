@@ -22,6 +22,7 @@ from cdk_cleanrooms_ml.resource_props import (
     checked_timeout_seconds,
     defined,
     provider_of,
+    waited_attribute,
 )
 from cdk_cleanrooms_ml.resource_types import RESOURCE_TYPE
 
@@ -40,7 +41,6 @@ _OUTPUT_LOCATION: Final = FinalAttribute(
     "export",
     "has an S3 location",
     "it",
-    "the export's final attributes, OutputLocation among them",
 )
 
 
@@ -146,17 +146,20 @@ class AudienceExport(Construct):
 
     @property
     def status(self) -> str:
-        """The export's status when the resource completed (``Fn::GetAtt Status``)."""
-        return Token.as_string(self.resource.get_att("Status"))
+        """The export's status once its wait is over (``Fn::GetAtt Status``): ``ACTIVE`` when
+        the resource waits, however long; the status it started with for
+        ``wait_for_completion=False``."""
+        return waited_attribute(self.resource, self.completion_wait, "Status")
 
     @property
     def output_location(self) -> str:
         """The export's S3 location (``Fn::GetAtt OutputLocation``); needs the resource to wait.
 
         With ``wait_for_completion=False`` the resource completes before the export is ACTIVE,
-        so there is no location yet: asking for it is an error at synth, and with a wait beyond
-        1 hour too (read :attr:`completion_data` then). (A raw template that reads it anyway
-        gets an empty string, never a failed stack.)
+        so there is no location yet: asking for it is an error at synth. With a wait beyond 1
+        hour it is read as the WaitCondition received it: the same string. (A raw template
+        that reads it from an export that does not wait gets an empty string, never a failed
+        stack.)
         """
         return _OUTPUT_LOCATION.read(
             self.resource, self.node.path, self.wait_for_completion, self.completion_wait
@@ -166,7 +169,8 @@ class AudienceExport(Construct):
     def completion_data(self) -> str:
         """What the provider signalled when the export became ACTIVE, for a wait beyond 1 hour
         (``Fn::GetAtt <Wait>.Data``): a JSON object string ``{"<export name>": "<JSON of the
-        export's final attributes>"}``, e.g. its ``OutputLocation``.
+        export's final attributes>"}``, e.g. its ``OutputLocation``. (The attributes
+        themselves, e.g. :attr:`output_location`, read as plain strings with such a wait too.)
 
         Without such a wait there is no WaitCondition: asking for it is an error at synth.
         """

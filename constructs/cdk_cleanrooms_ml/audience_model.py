@@ -28,6 +28,7 @@ from cdk_cleanrooms_ml.resource_props import (
     check_removal_policy,
     checked_props,
     provider_of,
+    waited_attribute,
 )
 from cdk_cleanrooms_ml.resource_types import AUDIENCE_MODEL_RESOURCE_TYPE
 from cdk_cleanrooms_ml.tokens import concrete
@@ -170,5 +171,7 @@ class AudienceModel(Construct):
 
     @property
     def status(self) -> str:
-        """The model's status when the resource completed (``Fn::GetAtt Status``)."""
-        return Token.as_string(self.resource.get_att(ATTR_STATUS))
+        """The model's status once its wait is over (``Fn::GetAtt Status``): ``ACTIVE`` when
+        the resource waits, however long; the status it started with for
+        ``wait_for_completion=False``."""
+        return waited_attribute(self.resource, self.completion_wait, ATTR_STATUS)

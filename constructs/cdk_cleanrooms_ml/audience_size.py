@@ -88,7 +88,7 @@ class SizeOffer(Protocol):
     with size bins and shared metrics (``ConfiguredAudienceModel.generate``)."""
 
     @property
-    def offered_by(self) -> str: ...  # the configured model's construct path
+    def offered_by(self) -> str: ...  # "its configured audience model <path>", ...
     def offers(self, size_type: str, value: int) -> bool: ...
     def describe(self) -> str: ...
 
@@ -103,6 +103,6 @@ def check_offered(job: object, size: AudienceSize) -> None:
     if not offer.offers(str(size_type), int(size.value)):
         raise rules.ValidationError(
             "audience_size",
-            f"{size_type}:{int(size.value)} is not a size the job offers: its configured "
-            f"audience model {offer.offered_by} offers {offer.describe()}",
+            f"{size_type}:{int(size.value)} is not a size the job offers: {offer.offered_by} "
+            f"offers {offer.describe()}",
         )

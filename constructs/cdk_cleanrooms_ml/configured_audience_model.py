@@ -269,7 +269,7 @@ class ConfiguredAudienceModel(Construct):
         sizes = self.audience_size_config
         if sizes is not None and self.shared_audience_metrics is SharedAudienceMetrics.ALL:
             # Its exports' sizes are known at synth: one it does not offer fails there.
-            job.size_offer = _Offer(self.node.path, sizes)
+            job.size_offer = _Offer(f"its configured audience model {self.node.path}", sizes)
         return job
 
 

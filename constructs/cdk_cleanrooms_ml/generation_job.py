@@ -22,6 +22,7 @@ from cdk_cleanrooms_ml._handler import tags as tag_rules
 from cdk_cleanrooms_ml._handler.fields import audience_generation_job as job_fields
 from cdk_cleanrooms_ml.audience_size import SizeOffer
 from cdk_cleanrooms_ml.imported_job import ImportedAudienceGenerationJob, JobExports
+from cdk_cleanrooms_ml.job_lookup import look_up_job
 from cdk_cleanrooms_ml.long_wait import required_wait
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
 from cdk_cleanrooms_ml.resource_props import (
@@ -32,6 +33,7 @@ from cdk_cleanrooms_ml.resource_props import (
     check_removal_policy,
     checked_props,
     provider_of,
+    waited_attribute,
 )
 from cdk_cleanrooms_ml.resource_types import GENERATION_JOB_RESOURCE_TYPE
 from cdk_cleanrooms_ml.seed_audience import SeedAudience
@@ -50,7 +52,6 @@ _OFFERED_SIZES: Final = FinalAttribute(
     "job",
     "has metrics",
     "them",
-    "the job's final attributes",
 )
 
 
@@ -204,17 +205,19 @@ class AudienceGenerationJob(JobExports, Construct):
 
     @property
     def status(self) -> str:
-        """The job's status when the resource completed (``Fn::GetAtt Status``)."""
-        return Token.as_string(self.resource.get_att(ATTR_STATUS))
+        """The job's status once its wait is over (``Fn::GetAtt Status``): ``ACTIVE`` when the
+        resource waits, however long (beyond 1 hour, as the WaitCondition received it); the
+        status it started with for ``wait_for_completion=False``."""
+        return waited_attribute(self.resource, self.completion_wait, ATTR_STATUS)
 
     @property
     def offered_sizes(self) -> str:
         """The audience sizes the model owner shares metrics for (``Fn::GetAtt OfferedSizes``),
         e.g. ``ABSOLUTE:10000,PERCENTAGE:20``, sorted; empty when no metrics are shared.
 
-        They are known once the job is ACTIVE: with ``wait_for_completion=False`` asking for
-        them is an error at synth, and with a wait beyond 1 hour too (read
-        :attr:`completion_data` then).
+        They are known once the job is ACTIVE: the resource must wait (``True`` or a
+        ``Duration``, the same plain string either way); with ``wait_for_completion=False``
+        asking for them is an error at synth.
         """
         return _OFFERED_SIZES.read(
             self.resource, self.node.path, self.wait_for_completion, self.completion_wait
@@ -224,7 +227,8 @@ class AudienceGenerationJob(JobExports, Construct):
     def completion_data(self) -> str:
         """What the provider signalled when the job became ACTIVE, for a wait beyond 1 hour
         (``Fn::GetAtt <Wait>.Data``): a JSON object string ``{"<job name>": "<JSON of the
-        job's final attributes>"}``, e.g. its ``OfferedSizes``.
+        job's final attributes>"}``, e.g. its ``OfferedSizes``. (The attributes themselves,
+        e.g. :attr:`offered_sizes`, read as plain strings with such a wait too.)
 
         Without such a wait there is no WaitCondition: asking for it is an error at synth.
         """
@@ -237,6 +241,32 @@ class AudienceGenerationJob(JobExports, Construct):
         return Token.as_string(self.resource.get_att(ATTR_PROTECTED_QUERY))
 
     # --- references (IAudienceGenerationJob; export() is JobExports') ------------------------
+
+    @staticmethod
+    def from_lookup(
+        scope: Construct,
+        construct_id: str,
+        job_arn: str,
+        *,
+        provider: ICleanRoomsMlProvider | None = None,
+    ) -> ImportedAudienceGenerationJob:
+        """A generation job made elsewhere, looked up at synth: as :meth:`from_job_arn`, with
+        its name (``job_name``) and the sizes it offers known, so an export of a size it does
+        not offer fails at synth, before anything is started.
+
+        The job must be ACTIVE. The answer is kept in ``cdk.context.json`` (in the folder the
+        app runs in) under ``cdk-cleanrooms-ml:audience-generation-job:<ARN>`` and read from
+        there, or from the app's context, on later synths; ``cdk context --reset`` that key to
+        look again. The lookup uses boto3 and the caller's credentials; without them, give the
+        sizes as context (``-c <key>=PERCENTAGE:20,ABSOLUTE:10000``). A ``ValidationError``
+        naming ``job_arn`` when it cannot be looked up (a token ARN included).
+        """
+        found = look_up_job(scope, job_arn)
+        job = ImportedAudienceGenerationJob(
+            scope, construct_id, job_arn, job_name=found.name, provider=provider
+        )
+        job.size_offer = found if found.sizes else None
+        return job
 
     @staticmethod
     def from_job_arn(

@@ -11,6 +11,7 @@ from constructs import Construct
 from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml._handler.arns import check_job_arn
 from cdk_cleanrooms_ml.audience_export import AudienceExport
+from cdk_cleanrooms_ml.audience_size import SizeOffer
 from cdk_cleanrooms_ml.job_reference import ExportOptions
 from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
 from cdk_cleanrooms_ml.tokens import is_token
@@ -87,6 +88,8 @@ class ImportedAudienceGenerationJob(JobExports, Construct):
         self._job_arn = job_arn
         self._job_name = job_name
         self.provider = options.get("provider")
+        # The sizes it offers, when looked up at synth (``AudienceGenerationJob.from_lookup``).
+        self.size_offer: SizeOffer | None = None
 
     @property
     def job_arn(self) -> str:

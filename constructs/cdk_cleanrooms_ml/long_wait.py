@@ -5,6 +5,10 @@ A custom resource waits at most 3,600 s; an ``AWS::CloudFormation::WaitCondition
 started, and a ``WaitConditionHandle`` + ``WaitCondition`` pair, which the resource's dependents
 wait for, completes when the provider signals the handle's presigned URL (ACTIVE: SUCCESS;
 CREATE_FAILED: FAILURE with the service's reason) or fails at its Timeout.
+
+What the provider signals is the resource's final attributes; a reader resource
+(``Custom::CleanRoomsMlFinalAttributes``, made on the first read) gives them back as its own, so
+``job.offered_sizes`` or ``export.output_location`` read the same whatever the wait.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from constructs import Construct
 
 from cdk_cleanrooms_ml._handler import rules
 from cdk_cleanrooms_ml._handler.fields import common as common_fields
+from cdk_cleanrooms_ml._handler.fields import final_attributes as reader_fields
+from cdk_cleanrooms_ml.provider_interface import ICleanRoomsMlProvider
 from cdk_cleanrooms_ml.tokens import is_token
 
 __all__ = [
@@ -122,6 +128,12 @@ class CompletionWait(Construct):
     whatever replaces the job (or changes the wait) replaces the pair with it. The hash sees
     the template, not parameter values: a job replaced for a new parameter value keeps its
     (completed) WaitCondition.
+
+    :meth:`final_attribute` reads an attribute as the provider signalled it when the work was
+    ACTIVE, through a reader resource ``<path>/FinalAttributes`` made on the first read (none
+    for an app that reads nothing: its template is as before). The reader's logical id does not
+    follow the hash: when the work is replaced, the reader is updated in place with the new
+    WaitCondition's data.
     """
 
     def __init__(
@@ -132,10 +144,12 @@ class CompletionWait(Construct):
         resource: CfnResource,
         seconds: int,
         properties: Mapping[str, Any],
+        provider: ICleanRoomsMlProvider,
         changed_in_place: tuple[str, ...] = (),
     ) -> None:
         """
         :param resource: the custom resource whose provider signals the handle.
+        :param provider: the resource's provider, which serves the reader too.
         :param seconds: the WaitCondition's Timeout (1 to 43,200).
         :param properties: the resource's properties (resolved and hashed at synth, so tokens
             are welcome), but for the ServiceToken, the ServiceTimeout and
@@ -144,6 +158,8 @@ class CompletionWait(Construct):
         super().__init__(scope, construct_id)
         self.resource = resource
         self.seconds = seconds
+        self._provider = provider
+        self._reader: CfnResource | None = None
         unhashed = (common_fields.KEY_SERVICE_TOKEN, common_fields.KEY_TIMEOUT, *changed_in_place)
         self._replacement_properties = {
             key: value for key, value in properties.items() if key not in unhashed
@@ -171,6 +187,27 @@ class CompletionWait(Construct):
         schema types ``Data`` as an object, so bare it fails cfn-lint (E6101) and CDK's own
         template checks wherever a string goes, e.g. an Output."""
         return Fn.select(0, [Token.as_string(self.condition.get_att("Data"))])
+
+    def final_attribute(self, attribute: str) -> str:
+        """``Fn::GetAtt <reader>.<attribute>``: the resource's attribute once the work is ACTIVE,
+        as a plain string (a short wait's ``Fn::GetAtt <resource>.<attribute>`` says the
+        same). Whatever reads it waits for the WaitCondition too."""
+        return Token.as_string(self._final_attributes().get_att(attribute))
+
+    def _final_attributes(self) -> CfnResource:
+        if self._reader is None:
+            self._reader = CfnResource(
+                self,
+                "FinalAttributes",
+                type=reader_fields.FINAL_ATTRIBUTES_RESOURCE_TYPE,
+                properties={
+                    common_fields.KEY_SERVICE_TOKEN: self._provider.service_token,
+                    # A JSON object string (CloudFormation's GetAtt of a WaitCondition's Data).
+                    reader_fields.KEY_WAIT_CONDITION_DATA: self.condition.get_att("Data"),
+                },
+            )
+            self._provider.bind_resource(self._reader)
+        return self._reader
 
     def logical_id_of(self, suffix: str) -> str:
         """``<resource's logical id><suffix><hash>``, at most 255 characters (at synth)."""

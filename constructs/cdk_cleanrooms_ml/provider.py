@@ -6,7 +6,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Final, Unpack
 
-from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnResource, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -85,10 +85,11 @@ class CleanRoomsMlProvider(Construct):
     that match given ARN patterns. :meth:`from_service_token` imports a provider deployed
     elsewhere.
 
-    Options (keyword-only, see :class:`CleanRoomsMlProviderOptions`): ``log_retention``,
-    ``log_level``, ``memory_size``, ``vpc``, ``vpc_subnets``, ``security_groups``,
-    ``logging_format``, ``application_log_level_v2``, ``system_log_level_v2``. A
-    ``ValidationError`` names the first bad one, before anything is added to ``scope``.
+    Options (keyword-only, see :class:`CleanRoomsMlProviderOptions`): ``runtime``,
+    ``log_retention``, ``log_removal_policy``, ``log_level``, ``memory_size``, ``vpc``,
+    ``vpc_subnets``, ``security_groups``, ``logging_format``, ``application_log_level_v2``,
+    ``system_log_level_v2``. A ``ValidationError`` names the first bad one, before anything is
+    added to ``scope``.
     """
 
     def __init__(
@@ -101,8 +102,8 @@ class CleanRoomsMlProvider(Construct):
             self,
             "LogGroup",
             retention=settings.log_retention,
-            # Logs outlive the stack (until retention ends): they are the audit trail of exports.
-            removal_policy=RemovalPolicy.RETAIN,
+            # Default RETAIN: the logs are the audit trail of exports (provider_options.py).
+            removal_policy=settings.log_removal_policy,
         )
         self.grants = ProviderGrants(
             self, log_group_arn=self.log_group.log_group_arn, in_vpc=settings.vpc is not None
@@ -120,7 +121,7 @@ class CleanRoomsMlProvider(Construct):
             "Function",
             code=handler_code(),
             handler=HANDLER,
-            runtime=lambda_.Runtime.PYTHON_3_14,
+            runtime=settings.runtime,
             architecture=lambda_.Architecture.ARM_64,
             timeout=FUNCTION_TIMEOUT,
             role=self.role,

@@ -4,11 +4,12 @@
         [-c export_name=CleanRoomsMlAudienceExportServiceToken] [-c stack_name=...] \\
         [-c allowed_job_arns=<job ARN pattern>,<job ARN pattern>,...] \
         [-c training_dataset_arns=<pattern>,... -c output_role_arns=<pattern>,... \
-         -c membership_ids=<id>,...]
+         -c membership_ids=<id>,...] [-c runtime=python3.13]
 
 Without ``allowed_job_arns`` the provider may export every generation job of its account and
 region. With ``training_dataset_arns`` and ``output_role_arns`` it serves the model owner's
-resources too (a ``ModelOwnerAllowList``; ``membership_ids`` for associations).
+resources too (a ``ModelOwnerAllowList``; ``membership_ids`` for associations). ``runtime``
+is the function's Python runtime (default the newest; see ``CleanRoomsMlProviderOptions``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aws_cdk import App, Environment
 
 from cdk_cleanrooms_ml._handler.rules import ValidationError
 from cdk_cleanrooms_ml.provider_model_owner import ModelOwnerAllowList
+from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, python_runtime
 from cdk_cleanrooms_ml.provider_stack import (
     DEFAULT_EXPORT_NAME,
     DEFAULT_STACK_NAME,
@@ -61,6 +63,10 @@ def build(app: App) -> CleanRoomsMlProviderStack:
         model_owner = ModelOwnerAllowList(
             lists["training_dataset_arns"] or [], lists["output_role_arns"] or [], memberships or []
         )
+    options: CleanRoomsMlProviderOptions = {}
+    runtime = app.node.try_get_context("runtime")
+    if runtime not in (None, ""):  # an empty -c value is "not given"
+        options["runtime"] = python_runtime(runtime)
     return CleanRoomsMlProviderStack(
         app,
         str(stack_name),
@@ -68,6 +74,7 @@ def build(app: App) -> CleanRoomsMlProviderStack:
         allowed_job_arns=lists["allowed_job_arns"],
         model_owner=model_owner,
         env=cli_environment(),
+        **options,
     )
 
 

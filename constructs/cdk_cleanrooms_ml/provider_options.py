@@ -5,22 +5,47 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 from cdk_cleanrooms_ml._handler.rules import ValidationError, parse_int
+from cdk_cleanrooms_ml.runtimes import (
+    NEWEST_PYTHON,
+    PYTHON_VERSIONS,
+    RUNTIME_NAMES,
+    constant_name,
+)
 from cdk_cleanrooms_ml.tokens import is_token
 
 if TYPE_CHECKING:
     from aws_cdk import aws_ec2 as ec2
 
 DEFAULT_LOG_RETENTION: Final = logs.RetentionDays.ONE_YEAR
+# Logs outlive the stack (until retention ends): they are the audit trail of exports.
+DEFAULT_LOG_REMOVAL_POLICY: Final = RemovalPolicy.RETAIN
+# What CloudFormation can do with a log group it removes: it has no snapshot of one.
+LOG_REMOVAL_POLICIES: Final = (
+    RemovalPolicy.RETAIN,
+    RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    RemovalPolicy.DESTROY,
+)
 # Lambda's limits for a function's memory, in MB.
 MEMORY_MIN_MB: Final = 128
 MEMORY_MAX_MB: Final = 10_240
+
+
+def _runtime_of(version: tuple[int, int]) -> lambda_.Runtime:
+    runtime: lambda_.Runtime = getattr(lambda_.Runtime, constant_name(version))
+    return runtime
+
+
+def newest_runtime() -> lambda_.Runtime:
+    """The default runtime: the newest allowed."""
+    return _runtime_of(NEWEST_PYTHON)
 
 
 class LogLevel(enum.StrEnum):
@@ -55,7 +80,15 @@ _LAMBDA_LEVEL: Final = {
 class CleanRoomsMlProviderOptions(TypedDict, total=False):
     """Options of the provider's Lambda; each may be left out.
 
+    - ``runtime``: the function's ``lambda_.Runtime``, one of the Python runtimes that neither
+      aws-cdk-lib nor Lambda has deprecated (``runtimes.PYTHON_VERSIONS``: ``PYTHON_3_11`` to
+      ``PYTHON_3_14`` in aws-cdk-lib 2.275, December 2026); default the newest. Changing it
+      updates the deployed function in place (no replacement).
     - ``log_retention``: how long its log group keeps logs; default one year.
+    - ``log_removal_policy``: what becomes of the log group when it leaves the stack (or is
+      replaced): ``RemovalPolicy.RETAIN`` (the default: the logs are the audit trail of
+      exports and expire with ``log_retention``), ``RETAIN_ON_UPDATE_OR_DELETE`` or
+      ``DESTROY``; a log group has no ``SNAPSHOT``.
     - ``log_level``: the handler's ``LOG_LEVEL`` (a :class:`LogLevel` or its name); default
       ``INFO``, or the level of ``application_log_level_v2`` when only that is given.
     - ``memory_size``: MB, 128 to 10,240; default Lambda's (128).
@@ -71,7 +104,9 @@ class CleanRoomsMlProviderOptions(TypedDict, total=False):
       Lambda's (``INFO``).
     """
 
+    runtime: lambda_.Runtime
     log_retention: logs.RetentionDays
+    log_removal_policy: RemovalPolicy
     log_level: LogLevel | str
     memory_size: int | float
     vpc: ec2.IVpc
@@ -89,7 +124,9 @@ OPTION_NAMES: Final = tuple(CleanRoomsMlProviderOptions.__annotations__)
 class ProviderSettings:
     """Provider options, checked, with their defaults applied."""
 
+    runtime: lambda_.Runtime = field(default_factory=newest_runtime)
     log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION
+    log_removal_policy: RemovalPolicy = DEFAULT_LOG_REMOVAL_POLICY
     log_level: LogLevel = LogLevel.INFO
     memory_size: int | float | None = None
     vpc: ec2.IVpc | None = None
@@ -112,6 +149,8 @@ class ProviderSettings:
             raise ValidationError(
                 "log_retention", "must be a logs.RetentionDays, e.g. RetentionDays.ONE_YEAR"
             )
+        runtime = _runtime(options.get("runtime"))
+        removal_policy = _log_removal_policy(options.get("log_removal_policy"))
         json_format = _logging_format(options.get("logging_format"))
         app_level = _json_only(options, "application_log_level_v2", json_format)
         system_level = _json_only(options, "system_log_level_v2", json_format)
@@ -126,7 +165,9 @@ class ProviderSettings:
             app_level = _LAMBDA_LEVEL[level]
         vpc = options.get("vpc")
         return ProviderSettings(
+            runtime=runtime,
             log_retention=retention,
+            log_removal_policy=removal_policy,
             log_level=level,
             memory_size=_memory_size(options.get("memory_size")),
             vpc=vpc,
@@ -155,6 +196,44 @@ class ProviderSettings:
         if self.system_log_level is not None:
             props["system_log_level_v2"] = self.system_log_level
         return props
+
+
+def python_runtime(name: object) -> lambda_.Runtime:
+    """The allowed runtime named ``name`` (``python3.12``), as ``-c runtime=...`` gives it."""
+    version = _VERSION_OF.get(name.strip().lower()) if isinstance(name, str) else None
+    if version is None:
+        raise ValidationError("runtime", f"{str(name)[:40]!r} is not {_RUNTIME_RULE}")
+    return _runtime_of(version)
+
+
+_VERSION_OF: Final = dict(zip(RUNTIME_NAMES, PYTHON_VERSIONS, strict=True))
+_ALLOWED_RUNTIMES: Final = ", ".join(RUNTIME_NAMES)
+_RUNTIME_RULE: Final = (
+    f"one of the Python runtimes neither Lambda nor aws-cdk-lib deprecates: {_ALLOWED_RUNTIMES}"
+)
+
+
+def _runtime(value: object) -> lambda_.Runtime:
+    if value is None:
+        return newest_runtime()
+    if not isinstance(value, lambda_.Runtime):
+        raise ValidationError("runtime", f"must be a lambda_.Runtime, {_RUNTIME_RULE}")
+    if value.name not in RUNTIME_NAMES:
+        raise ValidationError("runtime", f"{value.name[:40]} is not {_RUNTIME_RULE}")
+    return value
+
+
+def _log_removal_policy(value: object) -> RemovalPolicy:
+    if value is None:
+        return DEFAULT_LOG_REMOVAL_POLICY
+    if isinstance(value, RemovalPolicy) and value in LOG_REMOVAL_POLICIES:
+        return value
+    shown = f"RemovalPolicy.{value.name}" if isinstance(value, RemovalPolicy) else repr(value)
+    allowed = ", ".join(f"RemovalPolicy.{policy.name}" for policy in LOG_REMOVAL_POLICIES)
+    raise ValidationError(
+        "log_removal_policy",
+        f"{shown[:40]} is not one of {allowed} (a log group has no snapshot)",
+    )
 
 
 def _logging_format(value: object) -> lambda_.LoggingFormat | None:

@@ -112,8 +112,9 @@ class CleanRoomsMlProviderStack(Stack):
             analytics_reporting, cross_region_references, notification_arns,
             permissions_boundary, suppress_template_indentation: as for any ``Stack``
             (``description`` defaults to one that names this library).
-        :param provider_options: the provider's options (``log_retention``, ``log_level``,
-            ``memory_size``, ``vpc``, ...: see ``CleanRoomsMlProviderOptions``).
+        :param provider_options: the provider's options (``runtime``, ``log_retention``,
+            ``log_removal_policy``, ``log_level``, ``memory_size``, ``vpc``, ...: see
+            ``CleanRoomsMlProviderOptions``).
         """
         # Checked before the stack exists: a refused stack leaves no trace in the app.
         if not is_token(export_name):

@@ -129,6 +129,7 @@ class CommonProps:
                 resource=resource,
                 seconds=self.wait.long_wait_seconds,
                 properties=properties,
+                provider=provider,
                 changed_in_place=changed_in_place,
             )
         # E.g. the policy that grants a job declared in this stack (kept out of the role's own).
@@ -218,17 +219,27 @@ def defined(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def waited_attribute(
+    resource: CfnResource, completion_wait: CompletionWait | None, attribute: str
+) -> str:
+    """``Fn::GetAtt <resource>.<attribute>``; with a wait beyond 1 hour, the same attribute as
+    the provider signalled it once the work was ACTIVE (the WaitCondition's reader): either way
+    the value the resource has when its wait is over."""
+    if completion_wait is not None:
+        return completion_wait.final_attribute(attribute)
+    return Token.as_string(resource.get_att(attribute))
+
+
 @dataclass(frozen=True)
 class FinalAttribute:
     """An attribute known only once the work is ACTIVE (e.g. an export's S3 location): readable
-    from a resource that waits, an error at synth otherwise (naming what to read instead)."""
+    from a resource that waits, however long; an error at synth otherwise (naming what to do)."""
 
     prop: str
     attribute: str
     subject: str  # "export", "job"
     known: str  # what the work has once ACTIVE: "has an S3 location"
     pronoun: str  # "it", "them"
-    final: str  # what completion_data holds: "the export's final attributes, ..."
 
     def read(
         self,
@@ -237,18 +248,12 @@ class FinalAttribute:
         wait_for_completion: bool | Duration,
         completion_wait: CompletionWait | None,
     ) -> str:
-        """The attribute's ``Fn::GetAtt``, or a ``ValidationError`` naming the prop."""
-        if completion_wait is not None:
-            raise rules.ValidationError(
-                self.prop,
-                f"{path} waits beyond 1 hour, so the resource completes before the "
-                f"{self.subject} {self.known}; read completion_data instead ({self.final})",
-            )
-        if not wait_for_completion:
+        """The attribute once the wait is over, or a ``ValidationError`` naming the prop."""
+        if completion_wait is None and not wait_for_completion:
             raise rules.ValidationError(
                 self.prop,
                 f"{path} has wait_for_completion=False, so it completes before the "
-                f"{self.subject} {self.known}; set wait_for_completion=True to read "
-                f"{self.pronoun}",
+                f"{self.subject} {self.known}; set wait_for_completion=True (or a Duration) to "
+                f"read {self.pronoun}",
             )
-        return Token.as_string(resource.get_att(self.attribute))
+        return waited_attribute(resource, completion_wait, self.attribute)

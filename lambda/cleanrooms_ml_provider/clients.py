@@ -18,11 +18,11 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from . import service_models
 from .clock import Clock
 
 if TYPE_CHECKING:  # the Lambda runtime has no stubs; they are only needed by mypy
@@ -103,7 +103,8 @@ def _cached(cache: dict[int, Any], service: str, timeout_s: float | None) -> Any
     """The client of ``service`` for about ``timeout_s`` per attempt, built once per bucket."""
     key = _bucket(timeout_s)
     if key not in cache:
-        cache[key] = boto3.client(service, config=_config(key))  # type: ignore[call-overload]
+        made = service_models.session().client(service, config=_config(key))  # type: ignore[call-overload]
+        cache[key] = made
     return cache[key]
 
 
@@ -168,6 +169,7 @@ def reset() -> None:
     _cleanroomsml.clear()
     _lambda.clear()
     _scheduler.clear()
+    service_models.reset()
 
 
 # --- one call, retried within a budget ----------------------------------------------------------

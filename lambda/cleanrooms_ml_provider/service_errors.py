@@ -1,12 +1,13 @@
 """The errors a request fails with, and Clean Rooms ML's errors turned into actionable reasons.
 
-Every resource's calls map a botocore error the same way (:func:`mapped_errors`); what differs
-by resource (what "not found" names, what a quota means, which quota clears by itself) is
-passed in as :class:`Words`.
+Every resource's calls map a botocore error the same way (:func:`mapped_errors`); what "not
+found" names differs by resource and is passed in as :class:`Words`. What a quota means, and
+whether it clears by itself, is told by the call and the error (:mod:`quotas`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,11 +15,13 @@ from typing import Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import clients
+from . import clients, quotas
 
 # CloudFormation shows at most this much of a reason, and crhelper cuts longer ones from the
 # FRONT, which would drop the part that says what went wrong. Reasons are cut here, at the end.
 REASON_MAX: Final = 256
+
+logger = logging.getLogger(__name__)
 
 
 def short(reason: str, limit: int = REASON_MAX) -> str:
@@ -77,21 +80,8 @@ class Words:
 
     # The reason for ResourceNotFound on ``resource`` (an ARN the call named).
     not_found: Callable[[str], str]
-    # The reason for ServiceQuotaExceeded (the service's message is appended).
-    quota: Callable[[ClientError], str]
-    # Whether the quota clears by itself (in-flight work): Start then waits for a slot.
-    slot_quota: Callable[[ClientError], bool]
-    # The quota's name in a slot's label when the service names none.
-    slot_name: str
     # The IAM prefix of the service called (an access-denied reason names the action with it).
     service: str = "cleanrooms-ml"
-
-
-def quota_of(error: ClientError) -> tuple[str, str]:
-    """(quotaName, quotaValue shown) of a ServiceQuotaExceeded error."""
-    name = str(error.response.get("quotaName") or "")
-    value = error.response.get("quotaValue")
-    return name, f"{value:g}" if isinstance(value, int | float) else "?"
 
 
 def error_reason(action: str, resource: str, error: ClientError, words: Words) -> str:
@@ -105,7 +95,8 @@ def error_reason(action: str, resource: str, error: ClientError, words: Words) -
     if code == "ResourceNotFoundException":
         return words.not_found(resource)
     if code == "ServiceQuotaExceededException":
-        return words.quota(error) + (f": {message}" if message else "")
+        reason = quotas.classify_error(action, error).reason()
+        return reason + (f": {message}" if message else "")
     if code == "ValidationException":
         return f"Clean Rooms ML rejected {action}: {message or code}"
     if code == "ConflictException":
@@ -125,9 +116,12 @@ def mapped_errors(action: str, resource: str, words: Words) -> Iterator[None]:
             raise ConflictError(reason, code) from error
         if code == "ResourceNotFoundException":
             raise NotFoundError(reason, code) from error
-        if code == "ServiceQuotaExceededException" and words.slot_quota(error):
-            name, shown = quota_of(error)
-            raise SlotQuotaError(reason, code, f"{name or words.slot_name} = {shown}") from error
+        if code == "ServiceQuotaExceededException":
+            quota = quotas.classify_error(action, error)
+            if quota.matched_by != "name":  # renamed, unnamed or new: the table may need it
+                logger.warning("quota of %s told by %s: %s", action, quota.matched_by, reason)
+            if quota.clears:
+                raise SlotQuotaError(reason, code, quota.label()) from error
         raise ServiceError(reason, code) from error
     except BotoCoreError as error:
         raise ServiceError(f"{action} failed: {error}") from error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 ACTIVE: Final = "ACTIVE"
 CREATE_PENDING: Final = "CREATE_PENDING"
@@ -23,6 +23,16 @@ class Size:
 
     def __str__(self) -> str:
         return f"{self.type} {self.value}"
+
+
+def offered_sizes(response: Mapping[str, Any]) -> tuple[Size, ...]:
+    """The sizes a GetAudienceGenerationJob response offers: its relevance metrics' sizes
+    (none when the model owner shares no metrics)."""
+    metrics = response.get("metrics") or {}
+    return tuple(
+        Size(str(metric["audienceSize"]["type"]), int(metric["audienceSize"]["value"]))
+        for metric in metrics.get("relevanceMetrics", [])
+    )
 
 
 def status_details(response: Mapping[str, object]) -> tuple[str, str]:

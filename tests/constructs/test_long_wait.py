@@ -311,24 +311,63 @@ def test_completion_data_needs_a_long_wait(wait: bool | Duration) -> None:
 # --- synth errors ----------------------------------------------------------------------------
 
 
-def test_values_known_once_active_point_to_completion_data() -> None:
+READER = "Custom::CleanRoomsMlFinalAttributes"
+
+
+def test_values_known_once_active_read_from_the_wait_conditions_reader() -> None:
+    unread = job_stack()
+    s3_job(unread, wait_for_completion=SIX_HOURS)
+    long_export(unread)
+    assert resources_of_type(template_of(unread), READER) == {}  # nothing read: none made
     stack = job_stack()
     job = s3_job(stack, wait_for_completion=SIX_HOURS)
     export = long_export(stack)
-    with pytest.raises(
-        ValidationError,
-        match=r"^offered_sizes: TestStack/Job waits beyond 1 hour, .* read completion_data",
-    ):
-        _ = job.offered_sizes
-    with pytest.raises(
-        ValidationError,
-        match=r"^output_location: TestStack/Export waits beyond 1 hour, .* read completion_data",
-    ):
-        _ = export.output_location
-    # Known once started: still the resource's own attributes.
+    outputs = {
+        "Sizes": job.offered_sizes,
+        "JobStatus": job.status,
+        "Location": export.output_location,
+        "ExportStatus": export.status,
+        "SizesAgain": job.offered_sizes,
+    }
+    for name, value in outputs.items():
+        CfnOutput(stack, name, value=value)
+    template = template_of(stack)  # cfn-lint clean, each a plain string in an Output
+    readers = resources_of_type(template, READER)
+    assert len(readers) == 2  # one per resource that waits, however often it is read
     job_id = stack.resolve(job.resource.logical_id)
-    assert stack.resolve(job.status) == {"Fn::GetAtt": [job_id, "Status"]}
+    export_id = stack.resolve(export.resource.logical_id)
+    for resource_id, (sizes, status) in {
+        job_id: ("Sizes", "JobStatus"),
+        export_id: ("Location", "ExportStatus"),
+    }.items():
+        _, condition_id, _ = wait_pair(template, resource_id)
+        [(reader_id, reader)] = [
+            (reader_id, reader)
+            for reader_id, reader in readers.items()
+            if reader["Properties"]["WaitConditionData"] == {"Fn::GetAtt": [condition_id, "Data"]}
+        ]
+        served_by = template["Resources"][resource_id]["Properties"]["ServiceToken"]
+        assert reader["Properties"]["ServiceToken"] == served_by
+        attribute = "OfferedSizes" if resource_id == job_id else "OutputLocation"
+        assert template["Outputs"][sizes]["Value"] == {"Fn::GetAtt": [reader_id, attribute]}
+        assert template["Outputs"][status]["Value"] == {"Fn::GetAtt": [reader_id, "Status"]}
+    # Known once started: still the resource's own attribute.
     assert stack.resolve(job.job_name) == {"Fn::GetAtt": [job_id, "Name"]}
+
+
+def test_the_reader_keeps_its_logical_id_when_the_work_is_replaced() -> None:
+    ids = []
+    for model in (None, OTHER_MODEL_ARN):  # another model: a new job and a new WaitCondition
+        stack = job_stack()
+        model_arn = {"configured_audience_model_arn": model} if model else {}
+        job = s3_job(stack, wait_for_completion=SIX_HOURS, **model_arn)
+        CfnOutput(stack, "Sizes", value=job.offered_sizes)
+        template = template_of(stack)
+        [reader_id] = resources_of_type(template, READER)
+        ids.append((reader_id, wait_hash(template, stack.resolve(job.resource.logical_id))))
+    (first_reader, first_hash), (second_reader, second_hash) = ids
+    assert first_hash != second_hash  # a new job: a new WaitCondition
+    assert first_reader == second_reader  # the reader is updated in place
 
 
 def _token_hours(stack: Stack) -> Duration:

@@ -21,21 +21,12 @@ from pathlib import Path
 import pytest
 
 from tests.cfn_lint import assert_assembly_lint_clean
+from tools.check_distributions import SOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SOURCES = (
-    "pyproject.toml",
-    "setup.py",
-    "MANIFEST.in",
-    "README.md",
-    "LICENSE",
-    "constructs",
-    "lambda",
-    "examples",
-)
 JOB_ARN = "arn:aws:cleanrooms-ml:us-east-1:111122223333:audience-generation-job/installed-job"
 
 USER_APP = f"""

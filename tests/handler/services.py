@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.stub import ANY, Stubber
 
+from cdk_cleanrooms_ml._handler import service_models
 from cdk_cleanrooms_ml.local.server import LoopbackServer
 from tests.clock import FakeClock
 from tests.handler.support import (
@@ -56,11 +56,13 @@ class Services:
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.calls: list[Call] = []
-        self.cleanroomsml: CleanRoomsMLClient = boto3.client("cleanroomsml", region_name=REGION)
-        self.lambda_: LambdaClient = boto3.client("lambda", region_name=REGION)
-        self.scheduler: EventBridgeSchedulerClient = boto3.client("scheduler", region_name=REGION)
+        # Built as the handler builds its own: the shipped service models first.
+        session = service_models.session()
+        self.cleanroomsml: CleanRoomsMLClient = session.client("cleanroomsml", region_name=REGION)
+        self.lambda_: LambdaClient = session.client("lambda", region_name=REGION)
+        self.scheduler: EventBridgeSchedulerClient = session.client("scheduler", region_name=REGION)
         # Clean Rooms (associations); no boto3-stubs for it are installed, hence Any.
-        self.cleanrooms: Any = boto3.client("cleanrooms", region_name=REGION)
+        self.cleanrooms: Any = session.client("cleanrooms", region_name=REGION)
         self._record_calls(self.cleanroomsml)
         self._record_calls(self.cleanrooms)
         self._record_calls(self.lambda_)
@@ -91,12 +93,12 @@ class Services:
         by :meth:`close`)."""
         self._servers.append(server)
         self.cleanroomsml_stub.deactivate()
-        self.cleanroomsml = boto3.client(
+        self.cleanroomsml = service_models.session().client(
             "cleanroomsml", region_name=REGION, endpoint_url=server.url, config=NO_RETRIES
         )
         self._record_calls(self.cleanroomsml)
         self.cleanrooms_stub.deactivate()
-        self.cleanrooms = boto3.client(
+        self.cleanrooms = service_models.session().client(
             "cleanrooms", region_name=REGION, endpoint_url=server.url, config=NO_RETRIES
         )
         self._record_calls(self.cleanrooms)
@@ -106,7 +108,7 @@ class Services:
         :meth:`close`) instead of the stub."""
         self._servers.append(server)
         self.scheduler_stub.deactivate()
-        self.scheduler = boto3.client(
+        self.scheduler = service_models.session().client(
             "scheduler", region_name=REGION, endpoint_url=server.url, config=NO_RETRIES
         )
         self._record_calls(self.scheduler)

@@ -220,3 +220,27 @@ def test_delete_deletes_it_and_a_second_delete_succeeds(services: Services, loca
     succeeded(run_chain(services, gone).answer)
 
     assert local.associations() == []
+
+
+def test_a_create_whose_answer_was_lost_adopts_the_association_made(
+    services: Services, local: Local
+) -> None:
+    # The service made it, but its answer never arrived (a 500 after the commit).
+    local.ml.faults.lose_answers(operation=CREATE)
+
+    response = create(services, props(local.model))
+
+    [made] = local.associations()
+    assert response["PhysicalResourceId"] == made["arn"]
+    assert local.tags(made["arn"])[tag_rules.OWNER_TAG_KEY] == f"{STACK_ID}/Association"
+
+
+def test_a_throttled_create_is_tried_again(services: Services, local: Local) -> None:
+    local.ml.faults.throttle(3, operation=CREATE)
+
+    response = create(services, props(local.model))
+
+    [made] = local.associations()
+    assert response["PhysicalResourceId"] == made["arn"]
+    creates = [call for call in services.calls if call.operation == CREATE]
+    assert len(creates) == 4  # three throttled, then made

@@ -141,6 +141,11 @@ def test_clear_errors(tmp_path: Path, app: Path, capsys: pytest.CaptureFixture[s
     assert code == EXIT_USAGE
     assert "is not deployed locally" in capsys.readouterr().err
 
+    with pytest.raises(SystemExit) as bad_runtime:
+        run("deploy", "--app-dir", str(app), *state, "--runtime-packages", str(tmp_path))
+    assert bad_runtime.value.code == EXIT_USAGE
+    assert f"{tmp_path} holds no boto3/ and botocore/ folders" in capsys.readouterr().err
+
 
 def test_module_entry_point_with_relative_paths(app: Path, fast_seed: Path, tmp_path: Path) -> None:
     # As a person runs it: from the project directory, with the default cdk.out and state dir.

@@ -99,6 +99,7 @@ def test_the_model_owners_half_from_the_plain_template(
     assert association["id"] == result.outputs["AssociationId"]
     [model] = cloud.endpoint.backend.list_audience_models()
     assert model["audienceModelArn"] == result.outputs["AudienceModelArn"]
+    assert result.outputs["AudienceModelStatus"] == "ACTIVE"  # read through the reader
 
     # Someone changes the policy outside the stack: the next update fails naming the drift,
     # and the policy stays theirs.

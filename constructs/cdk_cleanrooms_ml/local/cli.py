@@ -139,6 +139,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="wait at most this long for each response (never beyond ServiceTimeout)",
     )
     deploy.add_argument("--log-level", help="LOG_LEVEL for the handler (default: the function's)")
+    deploy.add_argument(
+        "--runtime-packages",
+        type=_existing_folder,
+        metavar="DIR",
+        help="run the handler with the boto3 in DIR, as a Lambda runtime ships an older one "
+        "(pip install --target DIR boto3==1.34.77); default: this environment's",
+    )
     destroy = commands.add_parser("destroy", help="delete a deployed stack")
     common(destroy)
     for sub in (deploy, destroy):
@@ -222,6 +229,13 @@ def _interrupted_line(error: Interrupted, args: argparse.Namespace, name: str | 
     return line + f"; state kept in {args.state_dir}"
 
 
+def _existing_folder(text: str) -> Path:
+    folder = Path(text)
+    if not (folder / "boto3").is_dir() or not (folder / "botocore").is_dir():
+        raise argparse.ArgumentTypeError(f"{text} holds no boto3/ and botocore/ folders")
+    return folder.resolve()
+
+
 def _run(args: argparse.Namespace, out: TextIO, chosen: list[str]) -> int:
     """``deploy`` or ``destroy``; the stack's name goes into ``chosen`` once it is known."""
     if args.command == "deploy":
@@ -240,6 +254,7 @@ def _run(args: argparse.Namespace, out: TextIO, chosen: list[str]) -> int:
         on_progress=lambda event: print(progress_line(event), file=out, flush=True),
         log_level=getattr(args, "log_level", None),
         fast_clock=args.fast_clock,
+        runtime_packages=getattr(args, "runtime_packages", None),
     )
     with cloud:
         print(

@@ -92,7 +92,13 @@ class LocalCloud:
         runtime_cache: Path | None = None,
         log_level: str | None = None,
         fast_clock: bool = False,
+        runtime_packages: Path | None = None,
     ) -> None:
+        """
+        :param runtime_packages: a folder holding the boto3 the Lambda runtime would have (e.g.
+            ``pip install --target DIR boto3==1.34.77``), to run the handler with it; default:
+            this environment's boto3 and its dependencies.
+        """
         self.store = StateStore(state_dir)
         # A bad seed file is refused before anything starts; a kept one is read under the lock.
         self._seed = load_seed_file(seed) if isinstance(seed, Path) else seed
@@ -107,6 +113,7 @@ class LocalCloud:
         self._runtime_cache = runtime_cache or self.store.directory / "runtime"
         self._log_level = log_level
         self._fast_clock = fast_clock
+        self._runtime_packages = runtime_packages
         self._clock: Clock | None = None
         self._wait_handles: WaitHandles | None = None
         self._server: LoopbackServer | None = None
@@ -191,7 +198,7 @@ class LocalCloud:
         # Kept, so the next run without --seed serves the same generation jobs.
         self.store.save_seed(seed)
         self._endpoint = endpoint
-        runtime_dir = build_runtime_dir(self._runtime_cache)
+        runtime_dir = self._runtime_packages or build_runtime_dir(self._runtime_cache)
         work = self.store.work_dir
         # Per run and private: another run's handlers keep trusting their own CA.
         self._tls_dir = Path(tempfile.mkdtemp(prefix="cdk-cleanrooms-ml-tls-"))

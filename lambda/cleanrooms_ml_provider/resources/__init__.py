@@ -15,6 +15,7 @@ from ..fields import audience_model as model_fields
 from ..fields import configured_audience_model as configured_fields
 from ..fields import configured_audience_model_association as association_fields
 from ..fields import configured_audience_model_policy as policy_fields
+from ..fields import final_attributes as reader_fields
 from ..fields import provider_drain as drain_fields
 from . import (
     audience_export,
@@ -23,6 +24,7 @@ from . import (
     configured_audience_model,
     configured_audience_model_association,
     configured_audience_model_policy,
+    final_attributes,
     provider_drain,
 )
 from .base import ResourceHandler
@@ -35,6 +37,7 @@ HANDLERS: Final[Mapping[str, ResourceHandler]] = {
     policy_fields.POLICY_RESOURCE_TYPE: configured_audience_model_policy,
     association_fields.ASSOCIATION_RESOURCE_TYPE: configured_audience_model_association.HANDLER,
     drain_fields.DRAIN_RESOURCE_TYPE: provider_drain,
+    reader_fields.FINAL_ATTRIBUTES_RESOURCE_TYPE: final_attributes,
 }
 
 
@@ -46,6 +49,7 @@ _BY_PROPERTY: Final[Mapping[str, ResourceHandler]] = {
     configured_fields.KEY_OUTPUT_S3_URI: configured_audience_model.HANDLER,
     policy_fields.KEY_POLICY: configured_audience_model_policy,
     association_fields.KEY_MEMBERSHIP_ID: configured_audience_model_association.HANDLER,
+    reader_fields.KEY_WAIT_CONDITION_DATA: final_attributes,
 }
 
 

@@ -9,21 +9,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Final, cast
 
-from botocore.exceptions import ClientError
-
 from .. import clients, completion, continuation, waiting
 from ..clock import Clock
 from ..engines.start_or_adopt import Calls
 from ..engines.wait_for_status import wait_for_status
 from ..fields import audience_export as export_fields
-from ..service_errors import (
-    ConflictError,
-    RequestError,
-    ServiceError,
-    Words,
-    mapped_errors,
-    quota_of,
-)
+from ..service_errors import ConflictError, RequestError, ServiceError, Words, mapped_errors
 from ..statuses import ACTIVE, CREATE_FAILED, CREATE_PENDING, CREATING, Size, status_details
 from ..statuses import describe_status as describe
 from . import audience_generation_job_calls as jobs
@@ -34,8 +25,6 @@ if TYPE_CHECKING:
 
 # One page covers the 25 active exports a job may have (the model allows 1-100).
 PAGE_SIZE: Final = 100
-ACTIVE_EXPORTS_PER_JOB: Final = 25
-IN_FLIGHT_EXPORTS_PER_ACCOUNT: Final = 20
 
 LIST_EXPORTS: Final = "ListAudienceExportJobs"
 START_EXPORT: Final = "StartAudienceExportJob"
@@ -56,40 +45,10 @@ class ExportJob:
     output_location: str | None
 
 
-def quota_reason(error: ClientError) -> str:
-    """The quota the error names, its value, and what that quota means for this export."""
-    name, shown = quota_of(error)
-    if in_flight_quota(error):
-        return (
-            f"service quota exceeded: {name or 'in-flight exports'} = {shown} (at most "
-            f"{IN_FLIGHT_EXPORTS_PER_ACCOUNT} pending or in-progress exports per account; "
-            "it clears as running exports finish)"
-        )
-    return (
-        f"service quota exceeded: {name or 'unknown quota'} = {shown} (at most "
-        f"{ACTIVE_EXPORTS_PER_JOB} active exports per audience generation job; exports cannot "
-        "be deleted: use another generation job or request a quota increase)"
-    )
-
-
-def in_flight_quota(error: ClientError) -> bool:
-    """The account-wide quota on pending / in-progress exports, which clears by itself.
-
-    Told apart by ``quotaName`` as the service sends it; anything else (the per-job quota on
-    active exports, or a quota we do not know) is permanent for this request.
-    """
-    name = str(error.response.get("quotaName") or "").lower()
-    per_job = "generation job" in name
-    return not per_job and ("pending" in name or "in progress" in name or "in-progress" in name)
-
-
 WORDS: Final = Words(
     not_found=lambda job_arn: (
         f"audience generation job not found: {job_arn} (check the ARN's account, region and id)"
     ),
-    quota=quota_reason,
-    slot_quota=in_flight_quota,
-    slot_name="in-flight exports",
 )
 
 

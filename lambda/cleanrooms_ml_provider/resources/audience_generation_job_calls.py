@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
 from .. import arns, clients, rules
 from ..clock import Clock
 from ..engines.kind import OwnedTarget
@@ -18,13 +16,12 @@ from ..fields import audience_generation_job as job_fields
 from ..fields import common as common_fields
 from ..listing import arn_named
 from ..service_errors import Words, mapped_errors
-from ..statuses import Size, status_details
+from ..statuses import Size, offered_sizes, status_details
 
 START_JOB: Final = "StartAudienceGenerationJob"
 GET_JOB: Final = "GetAudienceGenerationJob"
 LIST_JOBS: Final = "ListAudienceGenerationJobs"
 DELETE_JOB: Final = "DeleteAudienceGenerationJob"
-IN_FLIGHT_JOBS_PER_ACCOUNT: Final = 10
 
 logger = logging.getLogger(__name__)
 
@@ -66,22 +63,7 @@ def _not_found(resource: str) -> str:
     return f"{what} not found: {resource} (check the ARN's account, region and id)"
 
 
-def _quota_reason(error: ClientError) -> str:
-    name = str(error.response.get("quotaName") or "")
-    return (
-        f"service quota exceeded: {name or 'audience generation jobs'} (at most "
-        f"{IN_FLIGHT_JOBS_PER_ACCOUNT} pending or in-progress audience generation jobs per "
-        "account; it clears as running jobs finish)"
-    )
-
-
-WORDS: Final = Words(
-    not_found=_not_found,
-    quota=_quota_reason,
-    # The only quota Start meets is the account's in-flight jobs: it clears by itself.
-    slot_quota=lambda _error: True,
-    slot_name="in-flight audience generation jobs",
-)
+WORDS: Final = Words(not_found=_not_found)
 
 
 def get_job(arn: str, *, clock: Clock, until: float, attempts: int | None = None) -> Job:
@@ -96,11 +78,6 @@ def get_job(arn: str, *, clock: Clock, until: float, attempts: int | None = None
             action=GET_JOB,
             attempts=attempts,
         )
-    metrics = response.get("metrics") or {}
-    sizes = tuple(
-        Size(metric["audienceSize"]["type"], metric["audienceSize"]["value"])
-        for metric in metrics.get("relevanceMetrics", [])
-    )
     code, message = status_details(response)
     settings = {
         key: response[key]
@@ -119,7 +96,7 @@ def get_job(arn: str, *, clock: Clock, until: float, attempts: int | None = None
         status=str(response["status"]),
         status_code=code,
         status_message=message,
-        offered_sizes=sizes,
+        offered_sizes=offered_sizes(response),
         protected_query_identifier=str(response.get("protectedQueryIdentifier") or ""),
         tags={str(k): str(v) for k, v in (response.get("tags") or {}).items()},
         settings=settings,

@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
 from .. import arns, clients, rules, waiting
 from ..clock import Clock
 from ..engines.kind import OwnedTarget
@@ -63,18 +61,7 @@ def _not_found(resource: str) -> str:
     return f"{what} not found: {resource} (check the ARN's account, region and id)"
 
 
-def _quota_reason(error: ClientError) -> str:
-    name = str(error.response.get("quotaName") or "audience models")
-    return f"service quota exceeded: {name} (delete audience models you no longer use)"
-
-
-WORDS: Final = Words(
-    not_found=_not_found,
-    quota=_quota_reason,
-    # A model count does not clear by itself: waiting for a slot would only time out.
-    slot_quota=lambda _error: False,
-    slot_name="audience models",
-)
+WORDS: Final = Words(not_found=_not_found)
 
 
 def _shown(value: object) -> str:

@@ -133,6 +133,17 @@ def signal_polls(
     return poll
 
 
+def no_completion(event: Mapping[str, Any]) -> Completion:
+    """``completion_check`` of a resource that never has a WaitCondition (it is done at once,
+    or waits within its own hour): nothing to signal."""
+    del event
+    return Completion(None, _no_signal_check)
+
+
+def _no_signal_check(physical_id: str) -> completion.Check:
+    raise rules.RuleError(common_fields.KEY_SIGNAL_URL, f"{physical_id} has no completion signal")
+
+
 def leaves_nothing(physical_id: str) -> bool:
     """``answers_under`` of a resource whose failed Create leaves nothing to delete."""
     del physical_id

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
 from .. import arns, clients, rules, waiting
 from ..clock import Clock
 from ..engines.kind import OwnedTarget
@@ -61,17 +59,7 @@ def _not_found(resource: str) -> str:
     return f"{what} not found: {resource} (check the ARN's account, region and id)"
 
 
-def _quota_reason(error: ClientError) -> str:
-    name = str(error.response.get("quotaName") or "configured audience models")
-    return f"service quota exceeded: {name} (delete configured audience models you no longer use)"
-
-
-WORDS: Final = Words(
-    not_found=_not_found,
-    quota=_quota_reason,
-    slot_quota=lambda _error: False,  # a count of models does not clear by itself
-    slot_name="configured audience models",
-)
+WORDS: Final = Words(not_found=_not_found)
 
 
 def get_model(arn: str, budget: waiting.Budget, attempts: int | None = None) -> ConfiguredModel:

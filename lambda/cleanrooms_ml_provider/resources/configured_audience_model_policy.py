@@ -17,7 +17,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .. import completion, rules, waiting
+from .. import rules, waiting
 from ..clock import Clock
 from ..engines import ownership
 from ..engines.start_or_adopt import begin
@@ -26,7 +26,7 @@ from ..fields.configured_audience_model_policy import PolicyProperties, same_pol
 from ..outcomes import Done, Outcome
 from ..service_errors import RequestError, ServiceError
 from . import configured_audience_model_policy_refusals as refusals
-from .base import Completion, hand_over_follow_up, leaves_nothing, signal_polls
+from .base import hand_over_follow_up, leaves_nothing, no_completion, signal_polls
 from .configured_audience_model_policy_calls import Current, delete_policy, get_policy, put_policy
 
 RESOURCE_TYPE: Final = fields.POLICY_RESOURCE_TYPE
@@ -156,14 +156,7 @@ def delete(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Out
     return Done(own_id, {})
 
 
-def completion_check(event: Mapping[str, Any]) -> Completion:
-    """A policy is in place at once: nothing to signal."""
-    del event
-    return Completion(None, _no_check)
-
-
-def _no_check(physical_id: str) -> completion.Check:
-    raise rules.RuleError("CompletionSignalUrl", f"{physical_id} has no completion signal")
+completion_check = no_completion
 
 
 poll = signal_polls(completion_check)

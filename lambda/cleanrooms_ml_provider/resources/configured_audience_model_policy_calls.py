@@ -32,9 +32,6 @@ def _not_found(resource: str) -> str:
 
 WORDS: Final = Words(
     not_found=_not_found,
-    quota=lambda _error: "service quota exceeded: configured audience model policies",
-    slot_quota=lambda _error: False,
-    slot_name="configured audience model policies",
 )
 
 

@@ -20,13 +20,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .. import completion, continuation, rules, schedules, waiting
+from .. import continuation, rules, schedules, waiting
 from ..clock import Clock
 from ..engines.start_or_adopt import begin
 from ..fields import common as common_fields
 from ..fields import provider_drain as drain_fields
 from ..outcomes import Done, Outcome, continue_after
-from .base import Completion, hand_over_follow_up, leaves_nothing, signal_polls
+from .base import hand_over_follow_up, leaves_nothing, no_completion, signal_polls
 
 RESOURCE_TYPE: Final = drain_fields.DRAIN_RESOURCE_TYPE
 KEY_JOBS: Final = drain_fields.KEY_BACKGROUND_DELETIONS
@@ -72,14 +72,7 @@ def create(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Out
 update = create
 
 
-def completion_check(event: Mapping[str, Any]) -> Completion:
-    """A drain has no WaitCondition: nothing to signal."""
-    del event
-    return Completion(None, _no_check)
-
-
-def _no_check(physical_id: str) -> completion.Check:
-    raise rules.RuleError(common_fields.KEY_SIGNAL_URL, f"{physical_id} has no completion signal")
+completion_check = no_completion
 
 
 # A drain's Delete is answered by its last poll, and a drain makes nothing.
