@@ -151,6 +151,8 @@ def _compact(text: str) -> str:
     to the same tree (e.g. a tokenizer that splits f-strings, Python 3.12+), ``text`` as is."""
     rows: list[list[str]] = [[]]
     level, depth, previous = 0, 0, None
+    # Source rows inside multi-line tokens (strings): their newlines are in the token's text.
+    absorbed = 0
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
         if token.type == tokenize.INDENT:
             level += 1
@@ -161,7 +163,7 @@ def _compact(text: str) -> str:
             continue
         if token.type not in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING, tokenize.OP):
             return text  # e.g. FSTRING_START: leave such sources alone
-        while len(rows) < token.start[0]:
+        while len(rows) < token.start[0] - absorbed:
             if previous is not None and depth == 0:
                 rows[-1].append("\\")  # a backslash continuation, which has no token
             rows.append([])
@@ -171,7 +173,7 @@ def _compact(text: str) -> str:
         elif previous is not None and _needs_space(previous, token):
             row.append(" ")
         row.append(token.string)
-        rows.extend([] for _ in range(token.string.count("\n")))
+        absorbed += token.string.count("\n")
         depth += (
             (token.string in "([{") - (token.string in ")]}") if token.type == tokenize.OP else 0
         )

@@ -106,3 +106,12 @@ def test_function_annotations_go_and_the_rest_compacts_to_the_same_tree() -> Non
     exec(compile(lean, "lean", "exec"), namespace)
     assert namespace["g"](1, b=2) == (1, 1, 3, 3)
     assert "x" in namespace["D"].__annotations__
+
+
+def test_a_string_over_several_lines_keeps_what_follows_it_on_its_last_line() -> None:
+    source = "y = str\nx = '''a\n  b''' + y(\n    1)\nz = 2\n"
+    lean = lean_source(source.encode()).decode()
+    assert lean == "y=str\nx='''a\n  b'''+y(\n1)\nz=2\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(lean, "lean", "exec"), namespace)
+    assert namespace["x"] == "a\n  b1"
