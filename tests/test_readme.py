@@ -56,6 +56,7 @@ EXISTING_JOB = ("Usage", "ExistingJobStack")
 MODEL_OWNER = ("Usage", "ModelOwnerStack")
 PIPELINE = ("Using it from CloudFormation pipelines", "TeamAStack")
 PIPELINE_TOKEN_EXPORT = "CleanRoomsMlAudienceExportServiceToken"
+ORGANIZATION = ("Across an organization", "MemberAccountStack")
 
 
 def snippet(title: str, defines: str) -> str:
@@ -87,6 +88,7 @@ def test_every_python_snippet_is_run_by_a_test() -> None:
             EXISTING_JOB,
             MODEL_OWNER,
             PIPELINE,
+            ORGANIZATION,
         )
     ]
     assert sorted(python_blocks(README)) == sorted(run)
@@ -218,6 +220,23 @@ def test_pipeline_snippet_synthesizes_a_provider_stack_and_a_stack_that_imports_
     assert export["Properties"]["AudienceGenerationJobArn"].startswith(
         providers.allowed_job_arns[0].rstrip("*")
     )
+
+
+def test_organization_snippet_reads_the_token_from_ssm_in_its_own_region() -> None:
+    namespace = run_snippet(*ORGANIZATION)
+    stack = namespace["MemberAccountStack"](
+        cdk.App(), "Spring", env=cdk.Environment(account="222222222222", region="eu-west-1")
+    )
+    template = template_of(stack)
+    [(name, parameter)] = [
+        (name, parameter)
+        for name, parameter in template["Parameters"].items()
+        if parameter.get("Default") == "/cdk-cleanrooms-ml/service-token"
+    ]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    [export] = export_resources(template).values()
+    assert export["Properties"]["ServiceToken"] == {"Ref": name}
+    assert "Fn::ImportValue" not in json.dumps(template)
 
 
 def test_stated_export_capacity_is_the_real_one() -> None:

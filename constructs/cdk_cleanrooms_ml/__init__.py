@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from cdk_cleanrooms_ml.provider_model_owner import ModelOwnerAllowList
     from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, LogLevel
     from cdk_cleanrooms_ml.provider_stack import CleanRoomsMlProviderStack
+    from cdk_cleanrooms_ml.provider_stack_set import CleanRoomsMlProviderStackSet
     from cdk_cleanrooms_ml.resource_types import (
         ASSOCIATION_RESOURCE_TYPE,
         AUDIENCE_MODEL_RESOURCE_TYPE,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         RESOURCE_TYPE,
     )
     from cdk_cleanrooms_ml.seed_audience import SeedAudience, SeedCompute, WorkerType
+    from cdk_cleanrooms_ml.stack_set_rules import AccountAllowLists
     from cdk_cleanrooms_ml.training_data import Column, ColumnType, TrainingDataSource
     from cdk_cleanrooms_ml.training_dataset import (
         ImportedTrainingDataset,
@@ -79,6 +81,8 @@ _MODULE_OF: Final = {
     "CleanRoomsMlProvider": "cdk_cleanrooms_ml.provider",
     "CleanRoomsMlProviderOptions": "cdk_cleanrooms_ml.provider_options",
     "CleanRoomsMlProviderStack": "cdk_cleanrooms_ml.provider_stack",
+    "CleanRoomsMlProviderStackSet": "cdk_cleanrooms_ml.provider_stack_set",
+    "AccountAllowLists": "cdk_cleanrooms_ml.stack_set_rules",
     "IAudienceGenerationJob": "cdk_cleanrooms_ml.job_reference",
     "ICleanRoomsMlProvider": "cdk_cleanrooms_ml.provider_interface",
     "ImportedAudienceGenerationJob": "cdk_cleanrooms_ml.imported_job",
@@ -104,6 +108,7 @@ __all__ = [
     "GENERATION_JOB_RESOURCE_TYPE",
     "POLICY_RESOURCE_TYPE",
     "RESOURCE_TYPE",
+    "AccountAllowLists",
     "AudienceExport",
     "AudienceGenerationJob",
     "AudienceModel",
@@ -114,6 +119,7 @@ __all__ = [
     "CleanRoomsMlProvider",
     "CleanRoomsMlProviderOptions",
     "CleanRoomsMlProviderStack",
+    "CleanRoomsMlProviderStackSet",
     "Column",
     "ColumnType",
     "ConfiguredAudienceModel",

@@ -13,7 +13,6 @@ the provider's stack wait for the stack that uses it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -21,8 +20,8 @@ from aws_cdk import Names, Reference, Stack, Tokenization
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from cdk_cleanrooms_ml._handler.arns import ROLE_ARN_MAX
-from cdk_cleanrooms_ml.job_grants import check_arn_patterns
+from cdk_cleanrooms_ml._handler import allow_lists
+from cdk_cleanrooms_ml.job_grants import written_out
 from cdk_cleanrooms_ml.provider_interface import (
     EXPORT_ACTIONS,
     GENERATION_JOB_ACTIONS,
@@ -35,9 +34,6 @@ from cdk_cleanrooms_ml.tokens import is_token
 
 GENERATION_JOBS_POLICY_ID: Final = "GenerationJobsPolicy"
 STACK_JOB_EXPORTS_POLICY_ID: Final = "StackJobExportsPolicy"
-# A seed role pattern: a role ARN whose name may hold IAM's * and ?.
-_SEED_ROLE_PATTERN: Final = re.compile(r"arn:aws[-a-z]*:iam::[0-9]{12}:role/[\x21-\x7e]+")
-_SEED_ROLE_SHAPE: Final = "arn:<partition>:iam::<12-digit account>:role/<name>, * or ? in <name>"
 
 # (policy, resource as cdk-nag spells it, reason): acknowledges one wildcard finding.
 Acknowledge = Callable[[Construct, str, str], None]
@@ -80,18 +76,9 @@ def check_seed_role_patterns(
 ) -> list[str]:
     """``patterns`` as a list if each is a role ARN (maybe with * or ? in the name) of
     ``partition`` when known; a ``ValidationError`` names the first bad item
-    (``field[index]``) and the rule."""
-    return check_arn_patterns(
-        patterns,
-        field,
-        partition,
-        pattern=_SEED_ROLE_PATTERN,
-        shape=_SEED_ROLE_SHAPE,
-        max_length=ROLE_ARN_MAX,
-        listing="IAM role ARNs or ARN patterns",
-        kind="an IAM role ARN pattern",
-        empty="must name at least one role (leave it out to allow every role of the account)",
-    )
+    (``field[index]``) and the rule: the handler's rules
+    (:func:`allow_lists.check_seed_role_patterns`), tokens refused first."""
+    return allow_lists.check_seed_role_patterns(patterns, field, partition, before=written_out)
 
 
 class Resources:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from cdk_cleanrooms_ml._handler.arns import JOB_ARN_MAX
+from cdk_cleanrooms_ml._handler import allow_lists
 from cdk_cleanrooms_ml._handler.rules import ValidationError
 from cdk_cleanrooms_ml.tokens import has_string_token
 
@@ -34,14 +34,6 @@ PSEUDO_CHARS: Final = {"Partition": 9, "Region": 16, "AccountId": 12}
 _JOB_ARN: Final = re.compile(
     r"arn:(?P<partition>[^:]+):cleanrooms-ml:(?P<region>[^:]+):(?P<account>[^:]+)"
     r":audience-generation-job/(?P<job>.+)"
-)
-# A pattern names its partition, region and account; only the job part may hold IAM's * and ?.
-_PATTERN: Final = re.compile(
-    r"arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:audience-generation-job/[-a-zA-Z0-9_/.*?]+"
-)
-_PATTERN_SHAPE: Final = (
-    "arn:<partition>:cleanrooms-ml:<region>:<account>:audience-generation-job/<job>, with * or ?"
-    " only in <job>"
 )
 
 
@@ -88,25 +80,22 @@ class JobScope:
         )
 
 
+def written_out(where: str, item: str) -> None:
+    """Refuse a token: its value, unknown until deploy, cannot be checked at synth (the
+    ``before`` of :mod:`cdk_cleanrooms_ml._handler.allow_lists`)."""
+    if has_string_token(item):
+        raise ValidationError(where, "must be written out: a token cannot be checked at synth")
+
+
 def check_patterns(
     patterns: object, field: str = "allowed_job_arns", partition: str | None = None
 ) -> list[str]:
     """``patterns`` as a list if each is a job ARN pattern (of ``partition`` when known).
 
-    A ``ValidationError`` names the first bad item (``field[index]``) and the rule it breaks.
+    A ``ValidationError`` names the first bad item (``field[index]``) and the rule it breaks:
+    the handler's rules (:func:`allow_lists.check_job_patterns`), tokens refused first.
     """
-    return check_arn_patterns(
-        patterns,
-        field,
-        partition,
-        pattern=_PATTERN,
-        shape=_PATTERN_SHAPE,
-        max_length=JOB_ARN_MAX,
-        listing="audience generation job ARN patterns",
-        kind="an audience generation job ARN pattern",
-        empty="must name at least one pattern (leave it out to allow every job of the account)",
-        refuse_bare=True,
-    )
+    return allow_lists.check_job_patterns(patterns, field, partition, before=written_out)
 
 
 def check_arn_patterns(
@@ -122,36 +111,23 @@ def check_arn_patterns(
     empty: str,
     refuse_bare: bool = False,
 ) -> list[str]:
-    """``patterns`` as a list, each once, if each is written out, at most ``max_length``
-    characters, matches ``pattern`` and is of ``partition`` (when known); else a
-    ``ValidationError`` naming the first bad item (``field[index]``) and the rule.
-    ``refuse_bare``: a bare ``*`` (or an empty string) is refused with its own message."""
-    if isinstance(patterns, str) or not isinstance(patterns, Sequence):
-        raise ValidationError(field, f"must be a list of {listing}")
-    if not patterns:
-        raise ValidationError(field, empty)
-    checked: list[str] = []
-    for index, item in enumerate(patterns):
-        where = f"{field}[{index}]"
-        if not isinstance(item, str):
-            raise ValidationError(where, f"must be a string, not {type(item).__name__}")
-        if has_string_token(item):
-            raise ValidationError(where, "must be written out: a token cannot be checked at synth")
-        if refuse_bare and item.strip() in ("*", ""):
-            raise ValidationError(where, f"{item!r} is not allowed: name a pattern ({shape})")
-        if len(item) > max_length:
-            raise ValidationError(where, f"{len(item)} characters, at most {max_length} allowed")
-        if not pattern.fullmatch(item):
-            raise ValidationError(where, f"{item[:80]!r} is not {kind} ({shape})")
-        item_partition = item.split(":", 2)[1]
-        if partition is not None and item_partition != partition:
-            raise ValidationError(
-                where,
-                f"partition {item_partition!r}, but the provider is deployed in {partition!r}",
-            )
-        if item not in checked:
-            checked.append(item)
-    return checked
+    """``patterns`` as a list, each once, if each is written out (no token) and passes the
+    handler's :func:`allow_lists.check_arn_patterns` (``pattern``, ``max_length``,
+    ``partition`` when known); else a ``ValidationError`` naming the first bad item
+    (``field[index]``) and the rule."""
+    return allow_lists.check_arn_patterns(
+        patterns,
+        field,
+        partition,
+        pattern=pattern,
+        shape=shape,
+        max_length=max_length,
+        listing=listing,
+        kind=kind,
+        empty=empty,
+        refuse_bare=refuse_bare,
+        before=written_out,
+    )
 
 
 def rendered_chars(value: object) -> int:

@@ -34,6 +34,10 @@ from cdk_cleanrooms_ml.resource_types import (
     role_description,
 )
 from cdk_cleanrooms_ml.scheduling import PollScheduling
+from cdk_cleanrooms_ml.service_token_parameter import (
+    DEFAULT_PARAMETER_NAME,
+    provider_from_parameter,
+)
 from cdk_cleanrooms_ml.tokens import is_token
 
 # The handler answers within its inline wait budget and hands longer waits to a new invocation.
@@ -186,6 +190,19 @@ class CleanRoomsMlProvider(Construct):
         ARN is a ``ValidationError``.
         """
         return ImportedCleanRoomsMlProvider(scope, construct_id, service_token)
+
+    @staticmethod
+    def from_service_token_parameter(
+        scope: Construct, construct_id: str, parameter_name: str = DEFAULT_PARAMETER_NAME
+    ) -> ImportedCleanRoomsMlProvider:
+        """A provider deployed elsewhere, by the SSM parameter that holds its ServiceToken
+        (a provider stack's ``service_token_parameter_name``).
+
+        The stack reads the parameter when it is deployed (a template parameter of type
+        ``AWS::SSM::Parameter::Value<String>``), so, unlike ``Fn::ImportValue``, it locks
+        nothing in the provider's stack. Otherwise as :meth:`from_service_token`.
+        """
+        return provider_from_parameter(scope, construct_id, parameter_name)
 
     @property
     def service_token(self) -> str:

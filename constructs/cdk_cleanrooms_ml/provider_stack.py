@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, Unpack
 
 from aws_cdk import CfnOutput, Environment, IStackSynthesizer, PermissionsBoundary, Stack
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from cdk_cleanrooms_ml import job_grants
@@ -20,6 +21,8 @@ from cdk_cleanrooms_ml.provider import CleanRoomsMlProvider
 from cdk_cleanrooms_ml.provider_grants import partition_of
 from cdk_cleanrooms_ml.provider_model_owner import ModelOwnerAllowList, grant_model_owner
 from cdk_cleanrooms_ml.provider_options import CleanRoomsMlProviderOptions, ProviderSettings
+from cdk_cleanrooms_ml.provider_parameters import AllowListParameters
+from cdk_cleanrooms_ml.service_token_parameter import check_parameter_name
 from cdk_cleanrooms_ml.tokens import is_token
 
 # Deployed pipelines import the token by this export name, and find the stack by this name.
@@ -80,6 +83,8 @@ class CleanRoomsMlProviderStack(Stack):
         allowed_job_arns: Sequence[str] | None = None,
         allowed_seed_role_arns: Sequence[str] | None = None,
         model_owner: ModelOwnerAllowList | None = None,
+        allow_lists_as_parameters: bool = False,
+        service_token_parameter_name: str | None = None,
         env: Environment | None = None,
         stack_name: str | None = None,
         description: str = DEFAULT_DESCRIPTION,
@@ -108,6 +113,19 @@ class CleanRoomsMlProviderStack(Stack):
         :param model_owner: what the provider may make of the model owner's resources
             (audience models, configured models, their policies and associations): a
             ``ModelOwnerAllowList``. Default: none of them.
+        :param allow_lists_as_parameters: take ``allowed_job_arns`` and
+            ``allowed_seed_role_arns`` at deploy time, as the ``CommaDelimitedList`` parameters
+            ``AllowedJobArns`` and ``AllowedSeedRoleArns`` (empty: every job of the account and
+            region, every role of the account), so that one template serves every account and
+            region. The values given here become their defaults. The provider's handler checks
+            them when the stack is deployed or updated, with the rules applied here plus the
+            account and region it runs in, before ``AllowListsPolicy`` grants anything; a
+            refused value fails the deploy naming the parameter, and the stack rolls back.
+            Not with ``model_owner`` (yet). Default: False (the lists are fixed at synth).
+        :param service_token_parameter_name: also write the ServiceToken to this SSM String
+            parameter (e.g. ``/cdk-cleanrooms-ml/service-token``): consumers that read it
+            (``CleanRoomsMlProvider.from_service_token_parameter``) do not lock the export the
+            way ``Fn::ImportValue`` does. Default: no parameter.
         :param env, stack_name, description, termination_protection, synthesizer, tags,
             analytics_reporting, cross_region_references, notification_arns,
             permissions_boundary, suppress_template_indentation: as for any ``Stack``
@@ -129,6 +147,14 @@ class CleanRoomsMlProviderStack(Stack):
             )
         if model_owner is not None:
             model_owner = model_owner.checked(_partition(env))
+        if allow_lists_as_parameters and model_owner is not None:
+            raise ValidationError(
+                "model_owner",
+                "not with allow_lists_as_parameters: the model owner's allow-list is fixed at"
+                " synth (deploy a second provider stack for it)",
+            )
+        if service_token_parameter_name is not None and not is_token(service_token_parameter_name):
+            check_parameter_name(service_token_parameter_name)
         ProviderSettings.of(provider_options)
         stack_props: dict[str, Any] = {
             "env": env,
@@ -151,13 +177,24 @@ class CleanRoomsMlProviderStack(Stack):
         self.export_name = export_name
         self.provider = CleanRoomsMlProvider(self, "Provider", **provider_options)
         self.allowed_job_arns = allowed_job_arns
-        if allowed_job_arns is None:
-            # Its jobs are unknown when it is deployed: every job of this account and region.
-            self.provider.grant_audience_exports_in_account()
-        else:
-            self.provider.grant_audience_exports_matching(allowed_job_arns)
         self.allowed_seed_role_arns = allowed_seed_role_arns
-        self.provider.grant_audience_generation_jobs_in_account(allowed_seed_role_arns)
+        self.allow_list_parameters: AllowListParameters | None = None
+        """The allow-lists' parameters and their check, with ``allow_lists_as_parameters``."""
+        if allow_lists_as_parameters:
+            self.allow_list_parameters = AllowListParameters(
+                self,
+                "AllowLists",
+                self.provider,
+                default_job_arns=allowed_job_arns,
+                default_seed_role_arns=allowed_seed_role_arns,
+            )
+        else:
+            if allowed_job_arns is None:
+                # Its jobs are unknown when it is deployed: every job of this account and region.
+                self.provider.grant_audience_exports_in_account()
+            else:
+                self.provider.grant_audience_exports_matching(allowed_job_arns)
+            self.provider.grant_audience_generation_jobs_in_account(allowed_seed_role_arns)
         self.model_owner = model_owner
         if model_owner is not None:
             grant_model_owner(self.provider, model_owner)
@@ -168,6 +205,15 @@ class CleanRoomsMlProviderStack(Stack):
             export_name=export_name,
             description="ServiceToken of Custom::CleanRoomsMlAudienceExport resources",
         )
+        self.service_token_parameter: ssm.StringParameter | None = None
+        if service_token_parameter_name is not None:
+            self.service_token_parameter = ssm.StringParameter(
+                self,
+                "ServiceTokenParameter",
+                parameter_name=service_token_parameter_name,
+                string_value=self.provider.service_token,
+                description="ServiceToken of the cdk-cleanrooms-ml provider (read, not imported)",
+            )
 
 
 def _partition(env: Environment | None) -> str | None:

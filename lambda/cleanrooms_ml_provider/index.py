@@ -1,7 +1,7 @@
 """Lambda entry point of the provider of every resource type in :data:`resources.HANDLERS`
-(Custom::CleanRoomsMlAudienceExport, Custom::CleanRoomsMlAudienceGenerationJob and
-Custom::CleanRoomsMlProviderDrain). Every event, the polls after an answer included, goes to
-its resource type's handler."""
+(the types users declare, and the provider's own: its drain, its allow-lists check, the final
+attributes reader). Every event, the polls after an answer included, goes to its resource
+type's handler."""
 
 from __future__ import annotations
 

@@ -3,8 +3,10 @@
 ``deploy`` takes a synthesized stack (``cdk.out``) or a plain template (``--template``) and runs
 its audience exports against the embedded Clean Rooms ML endpoint, printing CloudFormation-style
 progress; a second ``deploy`` is an update; ``destroy`` deletes (``--force`` forgets what cannot
-be deleted). ``serve`` only runs the endpoint. Every error is one line on stderr; Ctrl-C and
-SIGTERM stop the handlers, keep the state and exit 130 / 143.
+be deleted). With ``--organization FILE``, ``deploy`` / ``destroy`` take the whole assembly,
+StackSets included, to an organization of local clouds (:mod:`.organization_cli`). ``serve``
+only runs the endpoint. Every error is one line on stderr; Ctrl-C and SIGTERM stop the handlers,
+keep the state and exit 130 / 143.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from .cloudformation.exceptions import TemplateError
 from .errors import StateError, StateLostError
 from .harness import LocalCloud, resolve_seed
 from .interrupts import Interrupted, signals_interrupt
+from .organization_cli import add_arguments as add_organization_arguments
+from .organization_cli import run_organization
+from .organizations.exceptions import OrganizationsError
 from .output import clock_line, print_result, progress_line
 from .server import PortInUseError
 from .state import StateStore
@@ -149,6 +154,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     destroy = commands.add_parser("destroy", help="delete a deployed stack")
     common(destroy)
     for sub in (deploy, destroy):
+        add_organization_arguments(sub)
         sub.add_argument(
             "--fast-clock",
             action="store_true",
@@ -238,6 +244,8 @@ def _existing_folder(text: str) -> Path:
 
 def _run(args: argparse.Namespace, out: TextIO, chosen: list[str]) -> int:
     """``deploy`` or ``destroy``; the stack's name goes into ``chosen`` once it is known."""
+    if args.organization is not None:
+        return 0 if run_organization(args, out) else EXIT_FAILED
     if args.command == "deploy":
         stack = _stack(args)
         parameters = _key_values(args.parameters, "--parameters")
@@ -304,6 +312,7 @@ def main(
         return EXIT_FAILED
     except (
         TemplateError,
+        OrganizationsError,
         SeedError,
         StateError,
         PortInUseError,

@@ -39,7 +39,13 @@ from .cleanroomsml.responses import CleanRoomsMlEndpoint
 from .cleanroomsml.seed import default_seed, load_seed_file, parse_seed
 from .clock import CLOCK_ENV, Clock, FileClock, clock_for
 from .cloudformation.assembly import StackTemplate
-from .cloudformation.driver import DriverOptions, LocalCloudFormation, ProgressEvent, StackResult
+from .cloudformation.driver import (
+    DriverOptions,
+    DriverServices,
+    LocalCloudFormation,
+    ProgressEvent,
+    StackResult,
+)
 from .recorder import ResponseServer
 from .scheduler.engine import SchedulerEngine
 from .scheduler.models import SchedulerBackend
@@ -93,11 +99,14 @@ class LocalCloud:
         log_level: str | None = None,
         fast_clock: bool = False,
         runtime_packages: Path | None = None,
+        services: DriverServices | None = None,
     ) -> None:
         """
         :param runtime_packages: a folder holding the boto3 the Lambda runtime would have (e.g.
             ``pip install --target DIR boto3==1.34.77``), to run the handler with it; default:
             this environment's boto3 and its dependencies.
+        :param services: the account's S3, where Lambda code is read and who runs StackSets
+            (what an organization's clouds share, :mod:`.organization_harness`); default none.
         """
         self.store = StateStore(state_dir)
         # A bad seed file is refused before anything starts; a kept one is read under the lock.
@@ -114,6 +123,7 @@ class LocalCloud:
         self._log_level = log_level
         self._fast_clock = fast_clock
         self._runtime_packages = runtime_packages
+        self._services = services
         self._clock: Clock | None = None
         self._wait_handles: WaitHandles | None = None
         self._server: LoopbackServer | None = None
@@ -193,6 +203,7 @@ class LocalCloud:
             durations=self._durations,
             state_file=self.store.endpoint_file,
             clock=clock.now,
+            account_id=defaults.default_account,
             region=defaults.default_region,
         )
         # Kept, so the next run without --seed serves the same generation jobs.
@@ -253,6 +264,7 @@ class LocalCloud:
             wait_handles=wait_handles,
             scheduler=scheduler,
             cleanroomsml_url=server.url,
+            services=self._services,
         )
         # Last: the driver has registered the functions earlier runs deployed, which a schedule
         # kept from one of those runs may invoke.

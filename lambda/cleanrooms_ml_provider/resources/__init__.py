@@ -16,6 +16,7 @@ from ..fields import configured_audience_model as configured_fields
 from ..fields import configured_audience_model_association as association_fields
 from ..fields import configured_audience_model_policy as policy_fields
 from ..fields import final_attributes as reader_fields
+from ..fields import provider_allow_lists as allow_fields
 from ..fields import provider_drain as drain_fields
 from . import (
     audience_export,
@@ -25,6 +26,7 @@ from . import (
     configured_audience_model_association,
     configured_audience_model_policy,
     final_attributes,
+    provider_allow_lists,
     provider_drain,
 )
 from .base import ResourceHandler
@@ -37,7 +39,8 @@ HANDLERS: Final[Mapping[str, ResourceHandler]] = {
     policy_fields.POLICY_RESOURCE_TYPE: configured_audience_model_policy,
     association_fields.ASSOCIATION_RESOURCE_TYPE: configured_audience_model_association.HANDLER,
     drain_fields.DRAIN_RESOURCE_TYPE: provider_drain,
-    reader_fields.FINAL_ATTRIBUTES_RESOURCE_TYPE: final_attributes,
+    reader_fields.FINAL_ATTRIBUTES_RESOURCE_TYPE: final_attributes.HANDLER,
+    allow_fields.ALLOW_LISTS_RESOURCE_TYPE: provider_allow_lists.HANDLER,
 }
 
 
@@ -49,7 +52,8 @@ _BY_PROPERTY: Final[Mapping[str, ResourceHandler]] = {
     configured_fields.KEY_OUTPUT_S3_URI: configured_audience_model.HANDLER,
     policy_fields.KEY_POLICY: configured_audience_model_policy,
     association_fields.KEY_MEMBERSHIP_ID: configured_audience_model_association.HANDLER,
-    reader_fields.KEY_WAIT_CONDITION_DATA: final_attributes,
+    reader_fields.KEY_WAIT_CONDITION_DATA: final_attributes.HANDLER,
+    allow_fields.KEY_ALLOWED_JOB_ARNS: provider_allow_lists.HANDLER,
 }
 
 

@@ -17,7 +17,7 @@ from ..clock import Clock
 from ..engines import deletion, lifecycle
 from ..engines.kind import Kind, S, T
 from ..fields import common as common_fields
-from ..outcomes import Continue, Outcome
+from ..outcomes import Continue, Done, Outcome
 from ..signal_url import signal_url_problem
 
 logger = logging.getLogger(__name__)
@@ -232,3 +232,57 @@ class KindHandler(Generic[T, S]):
     def answers_under(self, physical_id: str) -> bool:
         """Once created it is answered under its ARN, or the rollback would orphan it."""
         return self.kind.is_id(physical_id)
+
+
+class AtOnce:
+    """A resource that calls no service and makes nothing: Create and Update answer at once
+    with ``answer``'s attributes (``parse`` raises on bad properties), under a physical id that
+    never changes (``<LogicalResourceId>-<suffix>``: new properties are an update in place);
+    Delete has nothing to do and never fails, so a rollback after a refused Create succeeds.
+    It has no polls, and a failed Create leaves nothing."""
+
+    def __init__(
+        self,
+        suffix: str,
+        parse: Callable[[object, Mapping[str, Any]], Any],
+        answer: Callable[[Any], dict[str, Any]],
+    ) -> None:
+        self._suffix = suffix
+        self._parse = parse
+        self._answer = answer
+
+    def parse(self, properties: object, event: Mapping[str, Any]) -> object:
+        return self._parse(properties, event)
+
+    def physical_id(self, event: Mapping[str, Any]) -> str:
+        return str(
+            event.get("PhysicalResourceId")
+            or f"{event.get('LogicalResourceId', 'resource')}-{self._suffix}"
+        )
+
+    def create(self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+        del clock, remaining_s
+        parsed = self._parse(event.get("ResourceProperties"), event)
+        return Done(self.physical_id(event), self._answer(parsed))
+
+    update = create
+
+    def delete(self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
+        del clock, remaining_s
+        return Done(self.physical_id(event), {})
+
+    def completion_check(self, event: Mapping[str, Any]) -> Completion:
+        return no_completion(event)
+
+    def poll(
+        self, event: Mapping[str, Any], *, clock: Clock, remaining_s: float, function_arn: str
+    ) -> None:
+        signal_poll(no_completion, event, clock, remaining_s=remaining_s, function_arn=function_arn)
+
+    def start_follow_up(
+        self, event: Mapping[str, Any], function_arn: str, follow_up: Continue, *, clock: Clock
+    ) -> None:
+        hand_over_follow_up(event, function_arn, follow_up, clock=clock)
+
+    def answers_under(self, physical_id: str) -> bool:
+        return leaves_nothing(physical_id)

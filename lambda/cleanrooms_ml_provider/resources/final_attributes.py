@@ -13,12 +13,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .. import rules
-from ..clock import Clock
 from ..fields import common as common_fields
 from ..fields import final_attributes as reader_fields
 from ..fields.table import read_table
-from ..outcomes import Done, Outcome
-from .base import hand_over_follow_up, leaves_nothing, no_completion, signal_polls
+from .base import AtOnce
 
 RESOURCE_TYPE: Final = reader_fields.FINAL_ATTRIBUTES_RESOURCE_TYPE
 
@@ -35,32 +33,5 @@ def parse(properties: object, event: Mapping[str, Any]) -> dict[str, str]:
     return attributes
 
 
-def physical_id(event: Mapping[str, Any]) -> str:
-    return str(
-        event.get("PhysicalResourceId")
-        or f"{event.get('LogicalResourceId', 'reader')}-final-attributes"
-    )
-
-
-def create(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
-    """Create and Update: the attributes the WaitCondition received."""
-    del clock, remaining_s
-    return Done(physical_id(event), parse(event.get("ResourceProperties"), event))
-
-
-update = create
-
-
-def delete(event: Mapping[str, Any], *, clock: Clock, remaining_s: float) -> Outcome:
-    """Nothing was made."""
-    del clock, remaining_s
-    return Done(physical_id(event), {})
-
-
-completion_check = no_completion
-
-
-# A reader answers at once: it has no polls, and a failed Create leaves nothing.
-poll = signal_polls(completion_check)
-start_follow_up = hand_over_follow_up
-answers_under = leaves_nothing
+# Answers at once with what the WaitCondition received; nothing to delete, no polls.
+HANDLER: Final = AtOnce("final-attributes", parse, dict)

@@ -191,6 +191,26 @@ def _yaml_loader() -> Any:
     return yaml, loader
 
 
+def parse_template_text(text: str, where: str) -> dict[str, Any]:
+    """A template's text (JSON, or YAML with the short-form tags) as an object; ``where`` names
+    it in errors (a file, a StackSet's TemplateBody)."""
+    template: object
+    if text.lstrip().startswith("{"):
+        try:
+            template = json.loads(text)
+        except ValueError as error:
+            raise TemplateError(f"{where} is not valid JSON: {error}") from error
+    else:
+        yaml, loader = _yaml_loader()
+        try:
+            template = yaml.load(text, Loader=loader)
+        except yaml.YAMLError as error:
+            raise TemplateError(f"{where} is not a valid template: {error}") from error
+    if not isinstance(template, dict):
+        raise TemplateError(f"{where}: a template must be an object")
+    return template
+
+
 def load_template_file(
     path: Path,
     *,
@@ -202,17 +222,7 @@ def load_template_file(
     path = path.resolve()
     if not path.is_file():
         raise TemplateError(f"template {path} not found")
-    text = path.read_text(encoding="utf-8")
-    if text.lstrip().startswith("{"):
-        template = _read_json(path)
-    else:
-        yaml, loader = _yaml_loader()
-        try:
-            template = yaml.load(text, Loader=loader)
-        except yaml.YAMLError as error:
-            raise TemplateError(f"{path} is not a valid template: {error}") from error
-    if not isinstance(template, dict):
-        raise TemplateError(f"{path}: a template must be an object")
+    template = parse_template_text(path.read_text(encoding="utf-8"), str(path))
     return StackTemplate(
         name=stack_name,
         template=template,

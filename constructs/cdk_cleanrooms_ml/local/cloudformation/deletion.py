@@ -13,9 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import StateError, StateLostError
-from .assembly import SCHEDULE_GROUP
 from .exceptions import TemplateError
-from .handled_types import is_handled
 from .policies import Removal
 from .progress import ProgressEvent
 from .protocol import SUCCESS
@@ -84,7 +82,7 @@ class StackDeletion:
     ) -> None:
         """Forget the stack, or keep what could not be deleted."""
         driver = self.driver
-        left = [lid for lid, r in remaining.items() if is_handled(r.type)]
+        left = [lid for lid, r in remaining.items() if driver.makes(r.type)]
         if left and self.force:
             for logical_id in left:
                 resource = remaining[logical_id]
@@ -119,7 +117,7 @@ class StackDeletion:
         try:
             for logical_id in reversed(list(state.resources)):
                 resource = state.resources[logical_id]
-                if not is_handled(resource.type) and resource.type != SCHEDULE_GROUP:
+                if not driver.makes(resource.type):
                     remaining.pop(logical_id)
                     continue
                 operation = driver.delete_resource(state, resource, Removal.DELETED)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from ..custom_types import either
 from ..errors import StateError, StateLostError
-from .assembly import SCHEDULE_GROUP, StackTemplate
+from .assembly import StackTemplate
 from .exceptions import ResourceFailedError, TemplateError
 from .handled_types import is_handled
 from .journal import Change, Journal
@@ -28,6 +28,7 @@ from .resources import StackResources
 from .results import StackResult
 from .rollback import roll_back
 from .scheduler import Scheduler
+from .ssm_parameters import resolve_ssm_values, ssm_parameters
 from .stacks import ResourceState, StackState
 from .steps import StepPlanner
 from .wait_conditions import check_wait_conditions
@@ -54,16 +55,15 @@ def _previous_parameters(prev: StackState | None, stack: StackTemplate) -> dict[
     }
 
 
-def _made(kind: str) -> bool:
-    """Whether a resource of type ``kind`` exists beyond the stack's record of it."""
-    return is_handled(kind) or kind == SCHEDULE_GROUP
-
-
 class Deployment:
     """Creates or updates one stack."""
 
     def __init__(
-        self, driver: LocalCloudFormation, stack: StackTemplate, given: dict[str, str]
+        self,
+        driver: LocalCloudFormation,
+        stack: StackTemplate,
+        given: dict[str, str],
+        allow_simulated: bool = False,
     ) -> None:
         self.driver = driver
         self.stack = stack
@@ -76,7 +76,7 @@ class Deployment:
         region = stack.region or driver.options.default_region
         account = stack.account or driver.options.default_account
         handled = [r for r in stack.resources.values() if is_handled(r.get("Type"))]
-        if not handled and not stack.template.get("Outputs"):
+        if not handled and not stack.template.get("Outputs") and not allow_simulated:
             raise TemplateError(
                 f"stack {stack.name} has no {either()} resources (no other custom "
                 "resources and no outputs either): nothing to deploy locally"
@@ -86,16 +86,18 @@ class Deployment:
             deletion_policy(definition, logical_id)
             update_replace_policy(definition, logical_id)
         check_wait_conditions(stack)
-        parameters = resolve_parameters(
+        # The stack keeps what was given (an SSM parameter's name); Ref reads the value.
+        given_values = resolve_parameters(
             stack.template, {**_previous_parameters(prev, stack), **given}
         )
+        parameters = resolve_ssm_values(stack.template, given_values, ssm_parameters(driver.store))
         self.state = StackState(
             stack_name=stack.name,
             stack_id=prev.stack_id
             if prev
             else f"arn:aws:cloudformation:{region}:{account}:stack/{stack.name}/{uuid.uuid4()}",
             status="CREATE_IN_PROGRESS" if prev is None else "UPDATE_IN_PROGRESS",
-            parameters=dict(parameters),
+            parameters=dict(given_values),
         )
         self.exports = TrackingExports({n: e["value"] for n, e in driver.store.exports().items()})
         self.resources = StackResources(
@@ -180,7 +182,7 @@ class Deployment:
                 cleanup.append(
                     (dataclasses.replace(old, update_replace_policy=policy), Removal.REPLACED)
                 )
-            elif lid not in state.resources and _made(old.type):
+            elif lid not in state.resources and self.driver.makes(old.type):
                 cleanup.append((old, Removal.DELETED))
         for old, removal in cleanup:
             operation = self.driver.delete_resource(prev or state, old, removal)

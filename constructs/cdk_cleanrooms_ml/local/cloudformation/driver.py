@@ -6,7 +6,9 @@ to the provider Lambda through :mod:`.protocol`. Other resources (roles, log gro
 function itself) are not deployed anywhere; they get stable simulated ids (:mod:`.resources`)
 so Ref and Fn::GetAtt resolve. Schedule groups are made in the embedded scheduler
 (:mod:`.schedule_groups`) and training datasets in the embedded Clean Rooms ML endpoint
-(:mod:`.training_datasets`).
+(:mod:`.training_datasets`). Given :class:`~.services.DriverServices` (an organization's
+clouds are), buckets are made in the account's S3 (:mod:`.buckets`), Lambda code is read from
+S3, and StackSets deploy to the organization's accounts (:mod:`.stack_sets`).
 """
 
 from __future__ import annotations
@@ -24,20 +26,28 @@ from ..scheduler.models import SchedulerBackend
 from ..signals import WaitHandles
 from ..state import StateStore
 from .assembly import SCHEDULE_GROUP, StackTemplate, is_custom_resource
+from .buckets import S3_BUCKET, delete_bucket
 from .deletion import StackDeletion
 from .deployment import Deployment
 from .exceptions import ResourceFailedError
 from .functions import FunctionRegistry
-from .handled_types import TRAINING_DATASET
+from .handled_types import STACK_SET, TRAINING_DATASET, is_handled
 from .policies import Removal, retained_by
 from .progress import Progress, ProgressEvent
 from .protocol import FAILED, SUCCESS, CustomResourceCalls, Operation, build_event
 from .results import StackResult
 from .schedule_groups import delete_schedule_group
+from .services import DriverServices
 from .stacks import ResourceState, StackState
 from .training_datasets import TrainingDatasets
 
-__all__ = ["DriverOptions", "LocalCloudFormation", "ProgressEvent", "StackResult"]
+__all__ = [
+    "DriverOptions",
+    "DriverServices",
+    "LocalCloudFormation",
+    "ProgressEvent",
+    "StackResult",
+]
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class LocalCloudFormation:
         wait_handles: WaitHandles | None = None,
         scheduler: SchedulerBackend | None = None,
         cleanroomsml_url: str | None = None,
+        services: DriverServices | None = None,
     ) -> None:
         self.store = store
         self.emulator = emulator
@@ -80,6 +91,10 @@ class LocalCloudFormation:
         self.scheduler = scheduler
         # The Clean Rooms ML endpoint training datasets are made in. None: only simulated.
         self.training_datasets = TrainingDatasets(cleanroomsml_url) if cleanroomsml_url else None
+        services = services or DriverServices()
+        self.s3 = services.s3
+        self.code_objects = services.code_objects
+        self.stack_sets = services.stack_sets
         # Set when the run is interrupted: waits end at once and nothing more is printed.
         self.cancelled = threading.Event()
         self.progress = Progress(on_progress, self.cancelled, self.clock.now)
@@ -104,9 +119,15 @@ class LocalCloudFormation:
         self.functions.register(function, owner=owner)
 
     def deploy(
-        self, stack: StackTemplate, parameters: Mapping[str, str] | None = None
+        self,
+        stack: StackTemplate,
+        parameters: Mapping[str, str] | None = None,
+        *,
+        allow_simulated: bool = False,
     ) -> StackResult:
-        return Deployment(self, stack, dict(parameters or {})).run()
+        """Create or update ``stack``. ``allow_simulated``: deploy it even when nothing in it
+        goes through a handler (``cdk deploy --all`` deploys every stack of an app)."""
+        return Deployment(self, stack, dict(parameters or {}), allow_simulated).run()
 
     def destroy(self, stack_name: str, *, force: bool = False) -> StackResult:
         """Delete a stack; with ``force`` its local state goes even when a Delete fails."""
@@ -148,6 +169,14 @@ class LocalCloudFormation:
                 region=state.stack_id.split(":")[3],
                 old_properties=old_properties,
             )
+        elif (
+            resource.type == STACK_SET
+            and self.stack_sets is not None
+            and not self.cancelled.is_set()
+        ):
+            operation = self.stack_sets.run(
+                request_type, resource, stack=state, old_properties=old_properties
+            )
         else:
             operation = self._send(state, request_type, resource, old_properties)
         succeeded = operation.status == SUCCESS
@@ -182,8 +211,19 @@ class LocalCloudFormation:
 
     def handles(self, kind: str) -> bool:
         """Whether resources of type ``kind`` go through a handler here (not only simulated)."""
-        return is_custom_resource(kind) or (
-            kind == TRAINING_DATASET and self.training_datasets is not None
+        return (
+            is_custom_resource(kind)
+            or (kind == TRAINING_DATASET and self.training_datasets is not None)
+            or (kind == STACK_SET and self.stack_sets is not None)
+        )
+
+    def makes(self, kind: str) -> bool:
+        """Whether resources of type ``kind`` exist beyond the stack's record (so removing one
+        from the stack deletes something, or reports why not)."""
+        return (
+            is_handled(kind)
+            or kind == SCHEDULE_GROUP
+            or (kind == S3_BUCKET and self.s3 is not None)
         )
 
     def delete_resource(
@@ -192,12 +232,14 @@ class LocalCloudFormation:
         """Send ``resource`` a Delete, or keep it as its policy says (None: no request sent).
 
         A schedule group is deleted in the scheduler itself (no request is sent either), a
-        training dataset in the Clean Rooms ML endpoint.
+        bucket in S3, a training dataset in the Clean Rooms ML endpoint.
         """
         policy = retained_by(resource, removal)
         if policy is None and resource.type == SCHEDULE_GROUP:
             delete_schedule_group(self, state, resource)
             return None
+        if policy is None and resource.type == S3_BUCKET:
+            return delete_bucket(self, state, resource)
         if policy is None and not self.handles(resource.type):
             return None  # only ever simulated: nothing to delete
         if policy is None:

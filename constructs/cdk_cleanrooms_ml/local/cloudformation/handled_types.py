@@ -10,7 +10,9 @@ from .assembly import is_custom_resource
 
 # Made in the embedded Clean Rooms ML endpoint (see .training_datasets).
 TRAINING_DATASET: Final = "AWS::CleanRoomsML::TrainingDataset"
-NATIVE_HANDLED: Final = (TRAINING_DATASET,)
+# Deployed to an organization's accounts (see .stack_sets), when the driver has a handler.
+STACK_SET: Final = "AWS::CloudFormation::StackSet"
+NATIVE_HANDLED: Final = (TRAINING_DATASET, STACK_SET)
 
 
 def is_handled(kind: object) -> bool:

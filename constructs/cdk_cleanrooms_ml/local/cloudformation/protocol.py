@@ -60,6 +60,9 @@ class Operation:
     response: ResponseCheck | None = None
     invocations: list[Invocation] = field(default_factory=list)
     elapsed: float = 0.0
+    # A native handler ran (no Lambda invocation) and may have made something: a failed Create
+    # is still deleted on rollback, as for a custom resource whose handler was invoked.
+    handler_ran: bool = False
 
 
 def _carries(event: object, request_id: str) -> bool:

@@ -1,7 +1,8 @@
 """Ref and Fn::GetAtt of a stack's resources while it deploys.
 
 Custom resources answer with what their handler returned (physical id, Data), training datasets
-with what the endpoint made (ARN, ``TrainingDatasetArn`` and ``Status``). Every other resource
+with what the endpoint made (ARN, ``TrainingDatasetArn`` and ``Status``), StackSets with their
+``StackSetId``. Every other resource
 is simulated: a stable physical id (its name property, the one it had, or
 CloudFormation's generated ``<stack>-<LogicalId>-<SUFFIX>`` shape) and ARNs built from it.
 """
@@ -14,12 +15,12 @@ from typing import Final
 
 from .assembly import LAMBDA_FUNCTION, SCHEDULE_GROUP, StackTemplate, is_custom_resource
 from .exceptions import TemplateError
-from .handled_types import TRAINING_DATASET
+from .handled_types import NATIVE_HANDLED
 from .intrinsics import ResolveContext, Resolver, stringify
 from .stacks import StackState
 from .wait_conditions import WAIT_CONDITION, wait_condition_data
 
-_NAME_PROPERTIES: Final = ("FunctionName", "RoleName", "LogGroupName", "PolicyName")
+_NAME_PROPERTIES: Final = ("FunctionName", "RoleName", "LogGroupName", "PolicyName", "BucketName")
 # Types whose name property is called just Name.
 _NAMED_BY_NAME: Final = (SCHEDULE_GROUP,)
 
@@ -102,7 +103,7 @@ class StackResources:
                 )
             return resource.data[attribute]
         made = self.state.resources.get(logical_id)
-        if kind == TRAINING_DATASET and made is not None and made.data:
+        if kind in NATIVE_HANDLED and made is not None and made.data:
             if attribute not in made.data:
                 raise TemplateError(
                     f"Template error: resource {logical_id} does not support attribute type "
@@ -126,5 +127,7 @@ class StackResources:
             return f"arn:{partition}:logs:{region}:{account}:log-group:{name}:*"
         if kind == SCHEDULE_GROUP:
             return f"arn:{partition}:scheduler:{region}:{account}:schedule-group/{name}"
+        if kind == "AWS::S3::Bucket":
+            return f"arn:{partition}:s3:::{name}"
         service = kind.split("::")[1].lower() if kind.count("::") == 2 else "local"
         return f"arn:{partition}:{service}:{region}:{account}:{logical_id.lower()}/{name}"

@@ -3,24 +3,29 @@
 A custom resource (or a training dataset, :mod:`.training_datasets`) new to the stack gets a
 Create, one whose properties changed an Update; unchanged ones keep their state. Lambda
 functions are registered with the emulator so a ServiceToken reaches them; schedule groups are
-made in the embedded EventBridge Scheduler (:mod:`.schedule_groups`). What each call changed
-goes into the deployment's journal.
+made in the embedded EventBridge Scheduler (:mod:`.schedule_groups`), buckets in the account's
+S3 when the driver has one (:mod:`.buckets`). What each call changed goes into the deployment's
+journal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..awslambda.runtime import LocalFunction
+from ..s3.exceptions import S3Error
 from .assembly import (
     LAMBDA_FUNCTION,
     SCHEDULE_GROUP,
     StackTemplate,
     construct_label,
     function_code_dir,
+    unpacked,
 )
+from .buckets import S3_BUCKET, S3_BUCKET_POLICY, Buckets
 from .exceptions import ResourceFailedError, TemplateError
 from .intrinsics import stringify
 from .journal import Change, Journal, JournalEntry
@@ -29,9 +34,15 @@ from .progress import ProgressEvent
 from .protocol import SUCCESS, Operation
 from .resources import StackResources, simulated_name
 from .schedule_groups import ScheduleGroups
+from .ssm_parameters import SSM_PARAMETER
 from .stack_part import StackPart
 from .stacks import ResourceState, StackState
 from .wait_conditions import WAIT_TYPES, WaitConditions
+
+# Simulated types whose resolved properties are kept: SSM parameters are read by later stacks
+# (``AWS::SSM::Parameter::Value`` parameters), policies by tests of what a stack grants, bucket
+# policies by whoever reads a bucket of another account.
+KEEPS_PROPERTIES = (SSM_PARAMETER, "AWS::IAM::Policy", S3_BUCKET_POLICY)
 
 if TYPE_CHECKING:
     from .driver import LocalCloudFormation
@@ -67,6 +78,7 @@ class StepPlanner(StackPart):
         self.function_errors: dict[str, str] = {}
         self.waits = WaitConditions(driver, stack, prev, resources)
         self.schedule_groups = ScheduleGroups(driver, stack, prev, resources)
+        self.buckets = Buckets(driver, stack, prev, resources)
 
     def prepare(self, logical_id: str) -> Step | None:
         """Deploy ``logical_id`` now, or return the step that runs its handler."""
@@ -78,9 +90,13 @@ class StepPlanner(StackPart):
             return self.waits.prepare(logical_id, kind)
         if kind == SCHEDULE_GROUP:
             return self.schedule_groups.prepare(logical_id)
+        if kind == S3_BUCKET:
+            return self.buckets.prepare(logical_id)
         if not self.driver.handles(kind):
+            # Only simulated; the few types read later (SSM values, policies) keep their content.
+            kept = self._properties(logical_id) if kind in KEEPS_PROPERTIES else {}
             state.resources[logical_id] = ResourceState(
-                logical_id, kind, self.resources.physical(logical_id)
+                logical_id, kind, self.resources.physical(logical_id), kept
             )
             if kind == LAMBDA_FUNCTION:
                 self._register_function(logical_id)
@@ -164,7 +180,7 @@ class StepPlanner(StackPart):
                 )
             state.resources[logical_id] = resource
             # An operation that never reached the handler changed nothing.
-            if operation.invocations:
+            if operation.invocations or operation.handler_ran:
                 failed = Change.CREATE_FAILED if old is None else Change.UPDATE_FAILED
                 journal.append(JournalEntry(logical_id, failed, old))
             raise ResourceFailedError(logical_id, operation.reason)
@@ -184,7 +200,7 @@ class StepPlanner(StackPart):
         resources = self.resources
         try:
             props = resources.resolver.resolve(definition.get("Properties") or {})
-            code_dir = function_code_dir(self.stack, logical_id, props.get("Code"))
+            code_dir = self._code_dir(logical_id, props.get("Code"))
             variables = (props.get("Environment") or {}).get("Variables") or {}
             name = resources.physical(logical_id)
             function = LocalFunction(
@@ -203,6 +219,38 @@ class StepPlanner(StackPart):
             self.function_errors[logical_id] = str(error)
             return
         self.driver.register_function(function, owner=self.stack.name)
+
+    def _code_dir(self, logical_id: str, code: object) -> Path:
+        """The function's code: read from S3 when the driver reads code there (a failed read
+        fails the function, as Lambda's CreateFunction fails), else the synthesized asset."""
+        reader = self.driver.code_objects
+        if reader is None or not isinstance(code, dict) or "S3Key" not in code:
+            return function_code_dir(self.stack, logical_id, code)
+        bucket, key = str(stringify(code.get("S3Bucket"))), str(stringify(code["S3Key"]))
+        try:
+            found = reader.read_object(
+                bucket, key, account=self.resources.account, region=self.resources.region
+            )
+        except S3Error as error:
+            reason = (
+                'Resource handler returned message: "Error occurred while GetObject. S3 Error '
+                f"Code: {error.code}. S3 Error Message: {error.message} (Service: Lambda, "
+                f'Status Code: 400)" (HandlerErrorCode: InvalidRequest)'
+            )
+            self.driver.progress.report(
+                ProgressEvent(
+                    self.state.stack_name,
+                    logical_id,
+                    LAMBDA_FUNCTION,
+                    "CREATE_FAILED",
+                    reason,
+                    label=construct_label(self.stack, logical_id),
+                )
+            )
+            raise ResourceFailedError(logical_id, reason) from error
+        if found.path.is_dir():
+            return found.path
+        return unpacked(found.path)
 
     def _properties(self, logical_id: str) -> dict[str, Any]:
         definition = self.stack.resources[logical_id]
