@@ -221,8 +221,11 @@ JOB = "arn:aws:cleanrooms-ml:{region}:{account}:audience-generation-job/team-*"
     ],
 )
 def test_bad_props_are_refused_naming_the_prop_before_anything_is_added(
-    props: dict[str, Any], message: str
+    props: dict[str, Any], message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Without env the CLI's account is used: none here, whatever other tests left behind.
+    monkeypatch.delenv("CDK_DEFAULT_ACCOUNT", raising=False)
+    monkeypatch.delenv("CDK_DEFAULT_REGION", raising=False)
     app = App()
     with pytest.raises(ValidationError, match=message):
         stack_set(app, **props)
